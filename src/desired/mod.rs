@@ -1,0 +1,165 @@
+//! The desired state: `groups.yaml` parsed with locations, checked, and turned into [`Desired`].
+//!
+//! Everything here is offline. Checks that need the live organization (a parent that is only a
+//! live kept group) are finished by the plan, which reports through the same spans.
+
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostics, Span};
+use crate::group::Group;
+
+/// How the file's groups relate to the live organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// What the file does not declare is deleted (unless protected or ignored).
+    #[default]
+    Full,
+    /// Only listed groups are touched; `active: false` deletes.
+    Incremental,
+}
+
+/// Delete thresholds from the file's `safety:` section.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Safety {
+    /// Absolute cap on deletes per apply.
+    pub max_deletes: Option<u64>,
+    /// Cap as a percentage of live managed groups (default 30 when absent).
+    pub max_delete_percent: Option<f64>,
+}
+
+/// A `*`/`?` glob from the `ignore:` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    /// The pattern as written.
+    pub glob: String,
+    /// Where it was written.
+    pub span: Span,
+}
+
+impl Pattern {
+    /// Whether `id` matches: `*` is any run of characters, `?` exactly one; everything else is literal.
+    pub fn matches(&self, id: &str) -> bool {
+        glob_match(self.glob.as_bytes(), id.as_bytes())
+    }
+}
+
+fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
+    // Iterative matcher with one backtrack point: linear in practice, no recursion blow-up.
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+/// A parent reference with the place it was written, so late checks can point at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParentRef {
+    /// The parent's id.
+    pub id: String,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// One declared group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredGroup {
+    /// The group as it should be.
+    pub group: Group,
+    /// `false` only in incremental mode: delete it if it exists.
+    pub active: bool,
+    /// Where the entry starts (its `id`).
+    pub span: Span,
+    /// The parents as written, with locations.
+    pub parents: Vec<ParentRef>,
+}
+
+/// A parsed and checked `groups.yaml`.
+#[derive(Debug, Clone)]
+pub struct Desired {
+    /// The path as the user gave it.
+    pub path: String,
+    /// The file's text, kept for late diagnostics.
+    pub source: String,
+    /// sha256 of the file's bytes, lowercase hex.
+    pub sha256: String,
+    /// Full or incremental.
+    pub mode: Mode,
+    /// Ids never changed or deleted (the bootstrap group is added by the plan).
+    pub protected: Vec<String>,
+    /// Live groups matching any of these are left alone.
+    pub ignore: Vec<Pattern>,
+    /// Delete thresholds.
+    pub safety: Safety,
+    /// The declared groups, in file order.
+    pub groups: Vec<DesiredGroup>,
+}
+
+impl Desired {
+    /// Whether a live id is matched by an `ignore:` pattern.
+    pub fn is_ignored(&self, id: &str) -> bool {
+        self.ignore.iter().any(|p| p.matches(id))
+    }
+}
+
+/// Options that change what the loader accepts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Force incremental mode (`--incremental`), whatever the file says.
+    pub incremental: bool,
+    /// Accept an empty `groups` list in full mode (`--allow-empty`).
+    pub allow_empty: bool,
+}
+
+/// Reads, parses and checks a desired-state file. Every problem is reported, not just the first.
+pub fn load(path: &Path, options: LoadOptions) -> Result<Desired, Diagnostics> {
+    parse::load(path, options)
+}
+
+/// Parses and checks desired-state text (YAML or JSON); `path` is used in messages only.
+pub fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desired, Diagnostics> {
+    parse::parse(path, text, options)
+}
+
+mod parse;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pat(glob: &str) -> Pattern {
+        Pattern {
+            glob: glob.into(),
+            span: Span::default(),
+        }
+    }
+
+    #[test]
+    fn globs_match_like_a_shell() {
+        assert!(pat("jit-*").matches("jit-123"));
+        assert!(pat("jit-*").matches("jit-"));
+        assert!(!pat("jit-*").matches("xjit-1"));
+        assert!(pat("*-tmp").matches("a-tmp"));
+        assert!(pat("a?c").matches("abc"));
+        assert!(!pat("a?c").matches("ac"));
+        assert!(pat("*").matches(""));
+        assert!(pat("a*b*c").matches("axxbyyc"));
+        assert!(!pat("a*b*c").matches("axxbyy"));
+        assert!(pat("exact").matches("exact"));
+        assert!(!pat("exact").matches("exactly"));
+    }
+}

@@ -1,0 +1,7 @@
+//! gdgroups keeps the user groups of a GoodData Cloud / GoodData.CN organization equal to a
+//! reviewed file.
+
+pub mod desired;
+pub mod diagnostic;
+pub mod group;
+pub mod sandbox;
