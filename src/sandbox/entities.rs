@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use super::problem::Problem;
 use super::routes::{Exchange, Params, VND_JSON, checked_list, paging, params};
-use super::store::{Patch, StoreError};
+use super::store::{NameChange, Patch, StoreError};
 use super::{Shared, lock};
 use crate::group::{Group, is_valid_id};
 
@@ -90,7 +90,13 @@ fn included(shared: &Shared, groups: &[Group], base: &str) -> Option<Value> {
 }
 
 /// A single-entity document: `data` without links, `included` when asked for, `links.self`.
-fn document(shared: &Shared, exchange: &Exchange, group: &Group, with_parents: bool, self_url: String) -> Value {
+fn document(
+    shared: &Shared,
+    exchange: &Exchange,
+    group: &Group,
+    with_parents: bool,
+    self_url: &str,
+) -> Value {
     let mut body = Map::new();
     body.insert("data".into(), resource(group, with_parents, None));
     if with_parents
@@ -220,9 +226,11 @@ pub(crate) async fn get_one(
     let params = params(query)?;
     let with_parents = wants_parents(&params)?;
     check_path_id(&id)?;
-    let group = lock(&shared.store).get(&id).ok_or_else(Problem::not_found)?;
+    let group = lock(&shared.store)
+        .get(&id)
+        .ok_or_else(Problem::not_found)?;
     let exchange = Exchange::new(&shared, &headers, &uri);
-    let body = document(&shared, &exchange, &group, with_parents, exchange.self_url.clone());
+    let body = document(&shared, &exchange, &group, with_parents, &exchange.self_url);
     Ok(exchange.json(StatusCode::OK, &body))
 }
 
@@ -246,7 +254,7 @@ pub(crate) async fn create(
     let group = lock(&shared.store).create(group).map_err(store_problem)?;
     let exchange = Exchange::new(&shared, &headers, &uri);
     let self_url = entity_url(&exchange, &group.id, uri.query());
-    let body = document(&shared, &exchange, &group, with_parents, self_url);
+    let body = document(&shared, &exchange, &group, with_parents, &self_url);
     Ok(exchange.json(StatusCode::CREATED, &body))
 }
 
@@ -282,7 +290,7 @@ pub(crate) async fn put(
     };
     let group = lock(&shared.store).replace(group).map_err(store_problem)?;
     let exchange = Exchange::new(&shared, &headers, &uri);
-    let body = document(&shared, &exchange, &group, with_parents, exchange.self_url.clone());
+    let body = document(&shared, &exchange, &group, with_parents, &exchange.self_url);
     Ok(exchange.json(StatusCode::OK, &body))
 }
 
@@ -304,15 +312,17 @@ pub(crate) async fn patch(
     input.check_path(&id)?;
     let patch = Patch {
         name: match input.name {
-            Field::Absent => None,
-            Field::Null => Some(None),
-            Field::Value(name) => Some(Some(name)),
+            Field::Absent => NameChange::Keep,
+            Field::Null => NameChange::Remove,
+            Field::Value(name) => NameChange::Set(name),
         },
         parents: input.parents,
     };
-    let group = lock(&shared.store).patch(&id, patch).map_err(store_problem)?;
+    let group = lock(&shared.store)
+        .patch(&id, patch)
+        .map_err(store_problem)?;
     let exchange = Exchange::new(&shared, &headers, &uri);
-    let body = document(&shared, &exchange, &group, with_parents, exchange.self_url.clone());
+    let body = document(&shared, &exchange, &group, with_parents, &exchange.self_url);
     Ok(exchange.json(StatusCode::OK, &body))
 }
 
@@ -333,16 +343,26 @@ pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), Problem> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
     match content_type.as_deref() {
         Some("application/json" | VND_JSON) => Ok(()),
         Some(other) => Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("Content type `{other}` is not supported; send application/json or {VND_JSON}."),
+            format!(
+                "Content type `{other}` is not supported; send application/json or {VND_JSON}."
+            ),
         )),
         None => Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("The request has a body but no Content-Type; send application/json or {VND_JSON}."),
+            format!(
+                "The request has a body but no Content-Type; send application/json or {VND_JSON}."
+            ),
         )),
     }
 }
@@ -379,7 +399,9 @@ impl Input {
             .map_err(|e| Problem::bad_request(format!("The body is not valid JSON: {e}.")))?;
         let data = document
             .as_object()
-            .ok_or_else(|| Problem::bad_request("The body must be a JSON object with a `data` member."))?
+            .ok_or_else(|| {
+                Problem::bad_request("The body must be a JSON object with a `data` member.")
+            })?
             .get("data")
             .ok_or_else(|| Problem::bad_request("The body has no `data` member."))?
             .as_object()
@@ -401,7 +423,11 @@ impl Input {
                     "`data.type` must be \"userGroup\", not {other}."
                 )));
             }
-            None => return Err(Problem::bad_request("`data.type` is required (\"userGroup\").")),
+            None => {
+                return Err(Problem::bad_request(
+                    "`data.type` is required (\"userGroup\").",
+                ));
+            }
         }
         let id = match data.get("id") {
             Some(Value::String(id)) if is_valid_id(id) => id.clone(),
@@ -411,7 +437,9 @@ impl Input {
                 )));
             }
             Some(other) => {
-                return Err(Problem::bad_request(format!("`data.id` must be a string, not {other}.")));
+                return Err(Problem::bad_request(format!(
+                    "`data.id` must be a string, not {other}."
+                )));
             }
             None => return Err(Problem::bad_request("`data.id` is required.")),
         };
@@ -541,7 +569,9 @@ mod tests {
         let err = |body: &str| Input::parse(body.as_bytes()).unwrap_err().detail;
         assert!(err("{").contains("not valid JSON"));
         assert!(err(r#"{"data":{"id":"a","type":"user"}}"#).contains("`data.type`"));
-        assert!(err(r#"{"data":{"id":".a","type":"userGroup"}}"#).contains("`data.id` `.a` is invalid"));
+        assert!(
+            err(r#"{"data":{"id":".a","type":"userGroup"}}"#).contains("`data.id` `.a` is invalid")
+        );
         assert!(
             err(r#"{"data":{"id":"a","type":"userGroup","attributes":{"title":"x"}}}"#)
                 .contains("data.attributes.title")

@@ -36,7 +36,10 @@ pub struct Faults {
 
 impl Faults {
     fn is_active(&self) -> bool {
-        self.latency_ms > 0 || self.rate_limit.is_some() || self.fail_rate > 0.0 || self.drop_rate > 0.0
+        self.latency_ms > 0
+            || self.rate_limit.is_some()
+            || self.fail_rate > 0.0
+            || self.drop_rate > 0.0
     }
 }
 
@@ -122,7 +125,11 @@ pub(crate) struct Dropped;
 
 /// The middleware: latency, then the rate limit, then injected failures, then the handler,
 /// then (maybe) the lost answer.
-pub(crate) async fn inject(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+pub(crate) async fn inject(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let state = &shared.faults;
     let faults = &state.faults;
     if !faults.is_active() {
@@ -171,7 +178,10 @@ fn too_many_requests(quota: &Quota, window: Duration) -> Response {
     });
     let mut response = (StatusCode::TOO_MANY_REQUESTS, body.to_string()).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
     rate_limit_headers(headers, quota);
     response
@@ -182,7 +192,10 @@ fn too_many_requests(quota: &Quota, window: Duration) -> Response {
 fn rate_limit_headers(headers: &mut HeaderMap, quota: &Quota) {
     headers.insert("x-ratelimit-limit", HeaderValue::from(quota.limit));
     headers.insert("x-ratelimit-remaining", HeaderValue::from(quota.remaining));
-    headers.insert("x-ratelimit-reset", HeaderValue::from(whole_seconds(quota.reset)));
+    headers.insert(
+        "x-ratelimit-reset",
+        HeaderValue::from(whole_seconds(quota.reset)),
+    );
 }
 
 /// Header values are whole seconds; rounding up never invites a retry before the reset.
@@ -228,7 +241,11 @@ mod tests {
         };
         assert_eq!(seeded(7), seeded(7));
         assert_ne!(seeded(7), seeded(8));
-        assert!(seeded(7).iter().all(|&(a, b)| (0.0..1.0).contains(&a) && (0.0..1.0).contains(&b)));
+        assert!(
+            seeded(7)
+                .iter()
+                .all(|&(a, b)| (0.0..1.0).contains(&a) && (0.0..1.0).contains(&b))
+        );
     }
 
     #[test]

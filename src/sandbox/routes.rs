@@ -76,7 +76,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // Layers run outside-in in the reverse order they are added: edge → faults → auth.
         .layer(middleware::from_fn_with_state(shared.clone(), authenticate))
-        .layer(middleware::from_fn_with_state(shared.clone(), faults::inject))
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            faults::inject,
+        ))
         .layer(middleware::from_fn_with_state(shared.clone(), edge));
     let control = Router::new()
         .route("/_sandbox/stats", get(stats))
@@ -143,7 +146,13 @@ fn negotiate(headers: &HeaderMap) -> &'static str {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .collect::<Vec<_>>();
     if accept.iter().any(|a| a == VND_JSON) {
         VND_JSON
@@ -244,7 +253,10 @@ async fn unknown_route() -> Problem {
 async fn method_not_allowed(method: Method, uri: Uri) -> Problem {
     Problem::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        format!("Request method '{method}' is not supported for {}.", uri.path()),
+        format!(
+            "Request method '{method}' is not supported for {}.",
+            uri.path()
+        ),
     )
 }
 
@@ -474,11 +486,22 @@ async fn organization_get(
     let mut data = json!({
         "id": "default",
         "type": "organization",
+        // The attributes of the recorded all-in-one GoodData.CN, with the request's host.
         "attributes": {
             "name": "Default Organization",
             "hostname": hostname,
             "allowedOrigins": [],
-            "earlyAccessValues": [],
+            "earlyAccess": "enableAlerting",
+            "earlyAccessValues": [
+                "enableAlerting",
+                "enableSmtp",
+                "enablePreAggregationDatasets",
+                "enableScheduling",
+                "enableCompositeGrain",
+                "enableUserManagement",
+                "enableRawExports",
+                "enableFlexibleDashboardLayout",
+            ],
             "dataCenter": "",
             "region": "",
         },
@@ -533,7 +556,10 @@ async fn management_list(
     let paging = paging(&shared, &params)?;
     let (total, rows) = {
         let mut store = lock(&shared.store);
-        (store.len(), store.management_page(paging.offset(), paging.size))
+        (
+            store.len(),
+            store.management_page(paging.offset(), paging.size),
+        )
     };
     let items: Vec<Value> = rows
         .into_iter()

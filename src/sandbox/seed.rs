@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use super::SeedGroup;
@@ -153,7 +153,10 @@ impl<'de> Visitor<'de> for DocumentVisitor {
                 if groups.is_some() {
                     return Err(de::Error::duplicate_field("groups"));
                 }
-                groups = Some(map.next_value::<Option<Vec<Spanned<Entry>>>>()?.unwrap_or_default());
+                groups = Some(
+                    map.next_value::<Option<Vec<Spanned<Entry>>>>()?
+                        .unwrap_or_default(),
+                );
             } else {
                 // protected, ignore, safety, mode…: meaningful to plan, not to a seed.
                 map.next_value::<IgnoredAny>()?;
@@ -190,74 +193,124 @@ fn span_of<T>(spanned: &Spanned<T>, len: usize) -> Span {
     }
 }
 
-fn validate(path: &str, text: &str, entries: Vec<Spanned<Entry>>) -> Result<Vec<SeedGroup>, SeedError> {
-    let mut items = Vec::new();
+fn validate(
+    path: &str,
+    text: &str,
+    entries: Vec<Spanned<Entry>>,
+) -> Result<Vec<SeedGroup>, SeedError> {
     let entries: Vec<Entry> = entries
         .into_iter()
         .map(|e| e.value)
         .filter(|e| e.active != Some(false))
         .collect();
+    let mut items = Vec::new();
     let mut declared: BTreeMap<String, Span> = BTreeMap::new();
     for entry in &entries {
-        let id = &entry.id.value;
-        let span = span_of(&entry.id, id.chars().count());
-        if !is_valid_id(id) {
-            items.push(
-                Diagnostic::at(span, format!("invalid group id `{id}`"))
-                    .with_hint("ids match ^(?!\\.)[.A-Za-z0-9_-]{1,255}$"),
-            );
-        }
-        if let Some(first) = declared.get(id.as_str()) {
-            items.push(Diagnostic::at(
-                span,
-                format!("group `{id}` is declared twice (first at line {})", first.line),
-            ));
-        } else {
-            declared.insert(id.clone(), span);
-        }
-        if let Some(name) = &entry.name {
-            let chars = name.value.chars().count();
-            if chars > MAX_NAME_CHARS {
-                items.push(Diagnostic::at(
-                    span_of(name, 1),
-                    format!("the name of `{id}` is {chars} characters long; at most {MAX_NAME_CHARS} are allowed"),
-                ));
-            }
-        }
-        for parent in entry.parents.iter().flatten() {
-            let p = &parent.value;
-            let span = span_of(parent, p.chars().count());
-            if p == id {
-                items.push(Diagnostic::at(span, format!("group `{id}` is its own parent")));
-            }
-        }
-        for member in entry.members.iter().flatten() {
-            if !is_valid_id(&member.value) {
-                items.push(
-                    Diagnostic::at(
-                        span_of(member, member.value.chars().count()),
-                        format!("invalid user id `{}`", member.value),
-                    )
-                    .with_hint("user ids match ^(?!\\.)[.A-Za-z0-9_-]{1,255}$"),
-                );
-            }
-        }
+        check_entry(entry, &mut declared, &mut items);
     }
     for entry in &entries {
-        for parent in entry.parents.iter().flatten() {
-            let p = parent.value.as_str();
-            if p != entry.id.value && !declared.contains_key(p) && p != DEFAULT_BOOTSTRAP_GROUP {
-                items.push(
-                    Diagnostic::at(
-                        span_of(parent, p.chars().count()),
-                        format!("parent `{p}` of `{}` is not a seeded group", entry.id.value),
-                    )
-                    .with_hint("declare the parent group in the seed too"),
-                );
-            }
+        check_parents_declared(entry, &declared, &mut items);
+    }
+    let mut seeds = into_seeds(entries);
+    if items.is_empty()
+        && let Some(cycle) = find_cycle(&seeds)
+    {
+        let message = format!("the parents form a cycle: {}", cycle.join(" → "));
+        items.push(match declared.get(cycle[0].as_str()) {
+            Some(span) => Diagnostic::at(*span, message),
+            None => Diagnostic::whole_file(message),
+        });
+    }
+    if !items.is_empty() {
+        return Err(SeedError {
+            diagnostics: Diagnostics {
+                path: path.to_string(),
+                source: text.to_string(),
+                items,
+            },
+        });
+    }
+    seeds
+        .entry(DEFAULT_BOOTSTRAP_GROUP.to_string())
+        .or_insert_with(|| SeedGroup::new(Group::new(DEFAULT_BOOTSTRAP_GROUP)));
+    Ok(seeds.into_values().collect())
+}
+
+/// The checks one entry needs no other entry for (plus duplicates, recorded in `declared`).
+fn check_entry(entry: &Entry, declared: &mut BTreeMap<String, Span>, items: &mut Vec<Diagnostic>) {
+    let id = &entry.id.value;
+    let span = span_of(&entry.id, id.chars().count());
+    if !is_valid_id(id) {
+        items.push(
+            Diagnostic::at(span, format!("invalid group id `{id}`"))
+                .with_hint("ids match ^(?!\\.)[.A-Za-z0-9_-]{1,255}$"),
+        );
+    }
+    if let Some(first) = declared.get(id.as_str()) {
+        items.push(Diagnostic::at(
+            span,
+            format!(
+                "group `{id}` is declared twice (first at line {})",
+                first.line
+            ),
+        ));
+    } else {
+        declared.insert(id.clone(), span);
+    }
+    if let Some(name) = &entry.name {
+        let chars = name.value.chars().count();
+        if chars > MAX_NAME_CHARS {
+            items.push(Diagnostic::at(
+                span_of(name, 1),
+                format!(
+                    "the name of `{id}` is {chars} characters long; at most {MAX_NAME_CHARS} are allowed"
+                ),
+            ));
         }
     }
-    let mut seeds: BTreeMap<String, SeedGroup> = BTreeMap::new();
+    for parent in entry.parents.iter().flatten() {
+        if parent.value == *id {
+            items.push(Diagnostic::at(
+                span_of(parent, id.chars().count()),
+                format!("group `{id}` is its own parent"),
+            ));
+        }
+    }
+    for member in entry.members.iter().flatten() {
+        if !is_valid_id(&member.value) {
+            items.push(
+                Diagnostic::at(
+                    span_of(member, member.value.chars().count()),
+                    format!("invalid user id `{}`", member.value),
+                )
+                .with_hint("user ids match ^(?!\\.)[.A-Za-z0-9_-]{1,255}$"),
+            );
+        }
+    }
+}
+
+fn check_parents_declared(
+    entry: &Entry,
+    declared: &BTreeMap<String, Span>,
+    items: &mut Vec<Diagnostic>,
+) {
+    for parent in entry.parents.iter().flatten() {
+        let p = parent.value.as_str();
+        if p != entry.id.value && !declared.contains_key(p) && p != DEFAULT_BOOTSTRAP_GROUP {
+            items.push(
+                Diagnostic::at(
+                    span_of(parent, p.chars().count()),
+                    format!("parent `{p}` of `{}` is not a seeded group", entry.id.value),
+                )
+                .with_hint("declare the parent group in the seed too"),
+            );
+        }
+    }
+}
+
+/// The entries as seed groups by id (the first of duplicates wins; they are errors anyway).
+fn into_seeds(entries: Vec<Entry>) -> BTreeMap<String, SeedGroup> {
+    let mut seeds = BTreeMap::new();
     for entry in entries {
         let id = entry.id.value;
         if seeds.contains_key(&id) {
@@ -287,78 +340,52 @@ fn validate(path: &str, text: &str, entries: Vec<Spanned<Entry>>) -> Result<Vec<
             },
         );
     }
-    if items.is_empty()
-        && let Some(cycle) = find_cycle(&seeds)
-    {
-        let span = declared.get(cycle[0].as_str()).copied();
-        let message = format!("the parents form a cycle: {}", cycle.join(" → "));
-        items.push(match span {
-            Some(span) => Diagnostic::at(span, message),
-            None => Diagnostic::whole_file(message),
-        });
-    }
-    if !items.is_empty() {
-        return Err(SeedError {
-            diagnostics: Diagnostics {
-                path: path.to_string(),
-                source: text.to_string(),
-                items,
-            },
-        });
-    }
     seeds
-        .entry(DEFAULT_BOOTSTRAP_GROUP.to_string())
-        .or_insert_with(|| SeedGroup {
-            group: Group::new(DEFAULT_BOOTSTRAP_GROUP),
-            members: Vec::new(),
-        });
-    Ok(seeds.into_values().collect())
 }
 
-/// The first cycle of parent edges, as `a → b → … → a`; iterative three-colour DFS so deep
+/// The first cycle of parent edges, as `a → b → … → a`; an iterative three-colour DFS, so deep
 /// chains do not overflow the stack.
 fn find_cycle(seeds: &BTreeMap<String, SeedGroup>) -> Option<Vec<String>> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
-        New,
         Active,
         Done,
     }
-    let mut marks: BTreeMap<&str, Mark> = seeds.keys().map(|k| (k.as_str(), Mark::New)).collect();
+    let parents_of = |id: &str| -> Vec<&str> {
+        seeds
+            .get(id)
+            .map(|s| s.group.parents.iter().map(String::as_str).collect())
+            .unwrap_or_default()
+    };
+    let mut marks: BTreeMap<&str, Mark> = BTreeMap::new();
     for start in seeds.keys() {
-        if marks.get(start.as_str()) != Some(&Mark::New) {
+        if marks.contains_key(start.as_str()) {
             continue;
         }
-        let mut stack: Vec<(&str, Vec<&str>)> = Vec::new();
-        let parents_of = |id: &str| -> Vec<&str> {
-            seeds
-                .get(id)
-                .map(|s| s.group.parents.iter().map(String::as_str).collect())
-                .unwrap_or_default()
-        };
         marks.insert(start, Mark::Active);
-        stack.push((start, parents_of(start)));
+        let mut stack: Vec<(&str, Vec<&str>)> = vec![(start, parents_of(start))];
         while let Some((node, pending)) = stack.last_mut() {
             let node = *node;
-            match pending.pop() {
-                Some(next) => match marks.get(next).copied() {
-                    Some(Mark::New) => {
-                        marks.insert(next, Mark::Active);
-                        stack.push((next, parents_of(next)));
-                    }
-                    Some(Mark::Active) => {
-                        let from = stack.iter().position(|(n, _)| *n == next).unwrap_or(0);
-                        let mut cycle: Vec<String> =
-                            stack[from..].iter().map(|(n, _)| (*n).to_string()).collect();
-                        cycle.push(next.to_string());
-                        return Some(cycle);
-                    }
-                    _ => {}
-                },
+            let Some(next) = pending.pop() else {
+                marks.insert(node, Mark::Done);
+                stack.pop();
+                continue;
+            };
+            match marks.get(next) {
                 None => {
-                    marks.insert(node, Mark::Done);
-                    stack.pop();
+                    marks.insert(next, Mark::Active);
+                    stack.push((next, parents_of(next)));
                 }
+                Some(Mark::Active) => {
+                    let from = stack.iter().position(|(n, _)| *n == next).unwrap_or(0);
+                    let mut cycle: Vec<String> = stack[from..]
+                        .iter()
+                        .map(|(n, _)| (*n).to_string())
+                        .collect();
+                    cycle.push(next.to_string());
+                    return Some(cycle);
+                }
+                Some(Mark::Done) => {}
             }
         }
     }
@@ -428,16 +455,28 @@ groups:
             .iter()
             .map(|d| (d.span.map(|s| (s.line, s.col)), d.message.clone()))
             .collect();
-        assert!(items.contains(&(Some((4, 9)), "invalid group id `.bad`".into())), "{items:?}");
         assert!(
-            items.contains(&(Some((5, 9)), "group `a` is declared twice (first at line 2)".into())),
+            items.contains(&(Some((4, 9)), "invalid group id `.bad`".into())),
             "{items:?}"
         );
         assert!(
-            items.contains(&(Some((3, 15)), "parent `missing` of `a` is not a seeded group".into())),
+            items.contains(&(
+                Some((5, 9)),
+                "group `a` is declared twice (first at line 2)".into()
+            )),
             "{items:?}"
         );
-        assert!(items.contains(&(Some((7, 15)), "group `c` is its own parent".into())), "{items:?}");
+        assert!(
+            items.contains(&(
+                Some((3, 15)),
+                "parent `missing` of `a` is not a seeded group".into()
+            )),
+            "{items:?}"
+        );
+        assert!(
+            items.contains(&(Some((7, 15)), "group `c` is its own parent".into())),
+            "{items:?}"
+        );
         assert!(rendered.contains("--> seed.yaml:3:15"), "{rendered}");
     }
 
@@ -463,7 +502,10 @@ groups:
         let text = "- {id: a, parents: [c]}\n- {id: b, parents: [a]}\n- {id: c, parents: [b]}\n";
         let err = parse_seed("s.yaml", text).unwrap_err();
         let message = &err.diagnostics().items[0].message;
-        assert!(message.starts_with("the parents form a cycle: "), "{message}");
+        assert!(
+            message.starts_with("the parents form a cycle: "),
+            "{message}"
+        );
         assert_eq!(message.matches('→').count(), 3, "{message}");
     }
 

@@ -48,7 +48,10 @@ impl Stats {
 
     pub(crate) fn record(&mut self, method: &str, route: &str, outcome: &str) {
         self.total += 1;
-        *self.requests.entry(format!("{method} {route}")).or_default() += 1;
+        *self
+            .requests
+            .entry(format!("{method} {route}"))
+            .or_default() += 1;
         *self.statuses.entry(outcome.to_string()).or_default() += 1;
     }
 }

@@ -29,13 +29,21 @@ struct Stored {
     members: BTreeSet<String>,
 }
 
-/// A change of some fields of a group (PATCH semantics): `None` leaves a field as it is.
+/// A change of some fields of a group (PATCH semantics).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Patch {
-    /// `Some(None)` removes the name.
-    pub name: Option<Option<String>>,
-    /// The new parent set.
+    pub name: NameChange,
+    /// The new parent set; `None` keeps the current one.
     pub parents: Option<BTreeSet<String>>,
+}
+
+/// What a PATCH does to the name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum NameChange {
+    #[default]
+    Keep,
+    Remove,
+    Set(String),
 }
 
 /// One row of the `userManagement/userGroups` action.
@@ -102,7 +110,9 @@ impl Store {
         for (id, stored) in &self.groups {
             for parent in &stored.parents {
                 if !self.groups.contains_key(parent) {
-                    return Err(format!("group `{id}` has parent `{parent}`, which does not exist"));
+                    return Err(format!(
+                        "group `{id}` has parent `{parent}`, which does not exist"
+                    ));
                 }
             }
             if let Some(path) = self.cycle_through(id, &stored.parents) {
@@ -207,8 +217,10 @@ impl Store {
     pub(crate) fn patch(&mut self, id: &str, patch: Patch) -> Result<Group, StoreError> {
         self.check_writable(id)?;
         let mut group = self.get(id).ok_or(StoreError::NotFound)?;
-        if let Some(name) = patch.name {
-            group.name = name;
+        match patch.name {
+            NameChange::Keep => {}
+            NameChange::Remove => group.name = None,
+            NameChange::Set(name) => group.name = Some(name),
         }
         if let Some(parents) = patch.parents {
             group.parents = parents;
@@ -366,9 +378,7 @@ fn to_group(id: &str, stored: &Stored) -> Group {
 }
 
 fn self_parent(id: &str) -> StoreError {
-    StoreError::Invalid(format!(
-        "The user group `{id}` cannot be its own parent."
-    ))
+    StoreError::Invalid(format!("The user group `{id}` cannot be its own parent."))
 }
 
 /// The schema rules of one group: id pattern, name length, parent id pattern.
@@ -414,7 +424,9 @@ mod tests {
         let err = s.replace(Group::new("a").with_parents(["c"])).unwrap_err();
         assert_eq!(
             err,
-            StoreError::Invalid("Setting these parents would create a cycle: a → c → b → a.".into())
+            StoreError::Invalid(
+                "Setting these parents would create a cycle: a → c → b → a.".into()
+            )
         );
         let err = s.replace(Group::new("a").with_parents(["a"])).unwrap_err();
         assert!(matches!(err, StoreError::Invalid(m) if m.contains("its own parent")));
