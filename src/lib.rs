@@ -4,4 +4,6 @@
 pub mod desired;
 pub mod diagnostic;
 pub mod group;
+pub mod live;
+pub mod plan;
 pub mod sandbox;
