@@ -535,7 +535,7 @@ mod tests {
             }
         }
 
-        fn refuse(&self, id: &str, why: &str) -> Result<(), ApiError> {
+        fn refuse(id: &str, why: &str) -> Result<(), ApiError> {
             Err(ApiError::Status {
                 request: format!("X {id}"),
                 status: 400,
@@ -546,10 +546,10 @@ mod tests {
 
         fn check(&self, groups: &BTreeMap<String, Group>, g: &Group) -> Result<(), ApiError> {
             if self.fail.contains(&g.id) {
-                return self.refuse(&g.id, "injected");
+                return Self::refuse(&g.id, "injected");
             }
             if let Some(p) = g.parents.iter().find(|p| !groups.contains_key(*p)) {
-                return self.refuse(&g.id, &format!("missing parent {p}"));
+                return Self::refuse(&g.id, &format!("missing parent {p}"));
             }
             let mut probe = groups.clone();
             probe.insert(g.id.clone(), g.clone());
@@ -563,7 +563,7 @@ mod tests {
                 })
                 .collect();
             if !crate::plan::order::find_cycles(&graph).is_empty() {
-                return self.refuse(&g.id, "cycle");
+                return Self::refuse(&g.id, "cycle");
             }
             Ok(())
         }
@@ -593,7 +593,7 @@ mod tests {
         async fn delete(&self, id: &str) -> Result<(), ApiError> {
             self.log.lock().unwrap().push(format!("delete {id}"));
             if self.fail.contains(id) {
-                return self.refuse(id, "injected");
+                return Self::refuse(id, "injected");
             }
             let mut groups = self.groups.lock().unwrap();
             groups.remove(id);

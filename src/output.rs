@@ -35,6 +35,7 @@ pub fn use_color(choice: ColorChoice, ctx: &Context, is_terminal: bool) -> bool 
 }
 
 /// Writes data to stdout and messages to stderr.
+#[allow(clippy::struct_excessive_bools)] // independent facts about two streams
 #[derive(Debug, Clone)]
 pub struct Output {
     /// Colour on stdout.

@@ -98,7 +98,7 @@ struct Sent {
 
 impl Client {
     /// Builds a client. Fails on an invalid header, certificate or URL.
-    pub fn new(config: ClientConfig) -> Result<Self, String> {
+    pub fn new(config: &ClientConfig) -> Result<Self, String> {
         let mut headers = HeaderMap::new();
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", config.token.expose()))
             .map_err(|_| {
@@ -187,13 +187,13 @@ impl Client {
         let total = usize::try_from(total).unwrap_or(usize::MAX);
         if page_len < total {
             if page_len == 0 {
-                return Err(self.malformed_listing(format!(
+                return Err(Self::malformed_listing(format!(
                     "the first page is empty but totalElements is {total}"
                 )));
             }
             let pages = total.div_ceil(page_len);
             if pages > MAX_PAGES {
-                return Err(self.malformed_listing(format!(
+                return Err(Self::malformed_listing(format!(
                     "{pages} pages of {page_len} is more than gdgroups reads"
                 )));
             }
@@ -207,7 +207,7 @@ impl Client {
             }
         }
         if groups.len() != total {
-            return Err(self.malformed_listing(format!(
+            return Err(Self::malformed_listing(format!(
                 "the server announced {total} groups but the pages held {}; the groups probably changed while they were read, so run the command again",
                 groups.len()
             )));
@@ -233,10 +233,12 @@ impl Client {
                 return Ok(groups.into_values().collect());
             }
         }
-        Err(self.malformed_listing(format!("more than {MAX_PAGES} pages")))
+        Err(Self::malformed_listing(format!(
+            "more than {MAX_PAGES} pages"
+        )))
     }
 
-    fn malformed_listing(&self, reason: String) -> ApiError {
+    fn malformed_listing(reason: String) -> ApiError {
         ApiError::Malformed {
             request: format!("GET {GROUPS}"),
             status: 200,
@@ -326,7 +328,7 @@ impl Client {
         for _ in 0..5 {
             let answer = match self.send(Method::GET, &path, None).await.result {
                 Ok(answer) => answer,
-                Err(e) if matches!(e.status(), Some(403 | 404 | 405)) => return Ok(None),
+                Err(e) if matches!(e.status(), Some(403..=405)) => return Ok(None),
                 Err(e) => return Err(e),
             };
             if answer.status.is_redirection() {

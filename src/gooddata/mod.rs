@@ -4,6 +4,7 @@
 mod client;
 mod error;
 mod model;
+pub mod profile;
 
 pub use client::{Client, ClientConfig};
 pub use error::ApiError;

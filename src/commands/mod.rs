@@ -1,0 +1,58 @@
+//! One file per subcommand, each `run(args, ctx) -> Result<Exit, Error>`.
+
+pub mod apply;
+pub mod plan;
+pub mod sandbox;
+pub mod validate;
+
+use crate::cli::{FileArgs, GlobalArgs};
+use crate::connection;
+use crate::context::Context;
+use crate::desired::{self, Desired, LoadOptions};
+use crate::error::Error;
+use crate::gooddata::Client;
+use crate::live::Live;
+use crate::output::Output;
+use crate::plan::{Plan, PlanOptions, compute};
+
+/// What every command gets: the global flags, the surroundings, and the output.
+pub struct Ctx<'a> {
+    /// Global flags.
+    pub global: &'a GlobalArgs,
+    /// Environment, terminals.
+    pub env: &'a Context,
+    /// Where to write.
+    pub out: Output,
+}
+
+/// Loads and checks the desired state.
+pub(crate) fn load_desired(args: &FileArgs) -> Result<Desired, Error> {
+    let options = LoadOptions {
+        incremental: args.incremental,
+        allow_empty: args.allow_empty,
+    };
+    desired::load(&args.file, options).map_err(Error::Input)
+}
+
+/// Connects, fetches the live state, and computes the plan: the shared first half of `plan` and
+/// `apply`.
+pub(crate) async fn fresh_plan(
+    ctx: &Ctx<'_>,
+    file: &FileArgs,
+    no_delete: bool,
+    parallelism: usize,
+) -> Result<(Client, Desired, Live, Plan), Error> {
+    let desired = load_desired(file)?;
+    let mut config = connection::resolve(ctx.global, ctx.env)?;
+    config.parallelism = parallelism;
+    let client = Client::new(&config).map_err(Error::Config)?;
+    ctx.out
+        .status(&format!("Reading the user groups of {} …", client.host()));
+    let live = client.fetch_live().await?;
+    let options = PlanOptions {
+        host: client.host().to_string(),
+        no_delete,
+    };
+    let plan = compute(&desired, &live, &options).map_err(Error::Input)?;
+    Ok((client, desired, live, plan))
+}
