@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::gooddata::Client;
 use crate::live::Live;
 use crate::output::Output;
-use crate::plan::{Plan, PlanOptions, compute};
+use crate::plan::{Action, Plan, PlanOptions, compute};
 
 /// What every command gets: the global flags, the surroundings, and the output.
 pub struct Ctx<'a> {
@@ -48,11 +48,16 @@ pub(crate) async fn fresh_plan(
     let client = Client::new(&config).map_err(Error::Config)?;
     ctx.out
         .status(&format!("Reading the user groups of {} …", client.host()));
-    let live = client.fetch_live().await?;
+    let mut live = client.fetch_live().await?;
     let options = PlanOptions {
         host: client.host().to_string(),
         no_delete,
     };
-    let plan = compute(&desired, &live, &options).map_err(Error::Input)?;
+    let mut plan = compute(&desired, &live, &options).map_err(Error::Input)?;
+    if plan.changes.iter().any(|c| c.action == Action::Delete) {
+        // What deletes cost is only worth its requests when there are deletes.
+        live.member_counts = client.member_counts().await?;
+        plan = compute(&desired, &live, &options).map_err(Error::Input)?;
+    }
     Ok((client, desired, live, plan))
 }

@@ -24,6 +24,8 @@ const MEDIA_TYPE: &str = "application/vnd.gooddata.api+json";
 const GROUPS: &str = "/api/v1/entities/userGroups";
 /// Page size asked for; a server may answer with smaller pages, which the listing handles.
 const PAGE_SIZE: usize = 500;
+/// How many 429 answers one request accepts before giving up.
+const MAX_THROTTLED: u32 = 30;
 /// A listing longer than this many pages is treated as a misbehaving server, not looped over.
 const MAX_PAGES: usize = 100_000;
 
@@ -42,14 +44,14 @@ pub struct ClientConfig {
     pub headers: Vec<(String, String)>,
     /// Appended to `gdgroups/<version>` in `User-Agent`.
     pub extra_user_agent: Option<String>,
-    /// Attempts per request, the first included.
+    /// Attempts per request on failures other than 429, the first included.
     pub max_attempts: u32,
     /// At most this many list pages are fetched at once.
     pub parallelism: usize,
 }
 
 impl ClientConfig {
-    /// A configuration with the defaults of spec §8: 30 s timeout, 8 attempts, 8 parallel pages.
+    /// A configuration with the defaults of spec §8: 30 s timeout, 5 attempts, 8 parallel pages.
     pub fn new(host: impl Into<String>, token: Token) -> Self {
         Self {
             host: host.into(),
@@ -58,7 +60,7 @@ impl ClientConfig {
             ca_certs_pem: Vec::new(),
             headers: Vec::new(),
             extra_user_agent: None,
-            max_attempts: 8,
+            max_attempts: 5,
             parallelism: 8,
         }
     }
@@ -155,17 +157,13 @@ impl Client {
         &self.inner.base
     }
 
-    /// The live organization: every group, the bootstrap group and member counts, fetched
-    /// concurrently. Costs the list pages, plus one organization and one user-management call.
+    /// The live organization: every group and the bootstrap group, fetched concurrently. Costs
+    /// the list pages plus the organization lookup, in the time of the listing. Member counts are
+    /// left out: they are only worth their requests when a plan deletes something.
     pub async fn fetch_live(&self) -> Result<Live, ApiError> {
-        let (groups, bootstrap, counts) = tokio::try_join!(
-            self.list_groups(),
-            self.bootstrap_group(),
-            self.member_counts()
-        )?;
+        let (groups, bootstrap) = tokio::try_join!(self.list_groups(), self.bootstrap_group())?;
         let mut live = Live::new(groups);
         live.bootstrap_group = bootstrap.unwrap_or_else(|| DEFAULT_BOOTSTRAP_GROUP.to_string());
-        live.member_counts = counts;
         Ok(live)
     }
 
@@ -363,34 +361,46 @@ impl Client {
         })
     }
 
-    /// Users per group from the user-management action; `None` when the server does not offer it.
+    /// Users per group from the user-management action; `None` when the server does not offer
+    /// it. The first page tells the total; the rest are fetched in parallel.
     pub async fn member_counts(&self) -> Result<Option<BTreeMap<String, u64>>, ApiError> {
-        const PATH: &str = "/api/v1/actions/userManagement/userGroups";
-        let mut counts = BTreeMap::new();
-        for page in 0..MAX_PAGES {
-            let path = format!("{PATH}?page={page}&size={PAGE_SIZE}");
-            let answer = match self.send(Method::GET, &path, None).await.result {
-                Ok(answer) => answer,
-                Err(e) if matches!(e.status(), Some(400 | 403 | 404 | 405 | 501)) => {
-                    return Ok(None);
-                }
-                Err(e) => return Err(e),
-            };
-            let doc: UserManagementGroups = parse(&Method::GET, &path, &answer)?;
-            let len = doc.user_groups.len();
-            counts.extend(doc.user_groups.into_iter().map(|g| (g.id, g.user_count)));
-            if len == 0 || counts.len() as u64 >= doc.total_count {
-                return Ok(Some(counts));
+        let Some(first) = self.member_page(0).await? else {
+            return Ok(None);
+        };
+        let page_len = first.user_groups.len();
+        let total = usize::try_from(first.total_count).unwrap_or(usize::MAX);
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        counts.extend(first.user_groups.into_iter().map(|g| (g.id, g.user_count)));
+        if page_len > 0 && page_len < total {
+            let pages = total.div_ceil(page_len).min(MAX_PAGES);
+            let rest: Vec<Option<UserManagementGroups>> = futures::stream::iter(1..pages)
+                .map(|page| self.member_page(page))
+                .buffer_unordered(self.inner.parallelism)
+                .try_collect()
+                .await?;
+            for doc in rest.into_iter().flatten() {
+                counts.extend(doc.user_groups.into_iter().map(|g| (g.id, g.user_count)));
             }
         }
         Ok(Some(counts))
+    }
+
+    async fn member_page(&self, page: usize) -> Result<Option<UserManagementGroups>, ApiError> {
+        let path =
+            format!("/api/v1/actions/userManagement/userGroups?page={page}&size={PAGE_SIZE}");
+        match self.send(Method::GET, &path, None).await.result {
+            Ok(answer) => parse(&Method::GET, &path, &answer).map(Some),
+            Err(e) if matches!(e.status(), Some(400 | 403..=405 | 501)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Sends one request, retrying transient failures with capped, jittered exponential backoff.
     async fn send(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Sent {
         let request = format!("{method} {}", path.split('?').next().unwrap_or(path));
         let url = format!("{}{path}", self.inner.base);
-        let mut attempt = 0;
+        // Rate limiting is the server pacing us, not failing: it has a budget of its own.
+        let (mut attempt, mut failures, mut throttled) = (0_u32, 0_u32, 0_u32);
         loop {
             attempt += 1;
             self.wait_for_pause().await;
@@ -412,7 +422,15 @@ impl Client {
                 Err((retry_after, error)) => (retry_after, error),
             };
             tracing::debug!(request = %request, status = ?error.status(), trace_id = ?error.trace_id(), ms = elapsed.as_millis(), "failed");
-            if !error.is_transient() || attempt >= self.inner.max_attempts {
+            if error.status() == Some(429) {
+                throttled += 1;
+            } else {
+                failures += 1;
+            }
+            if !error.is_transient()
+                || failures >= self.inner.max_attempts
+                || throttled > MAX_THROTTLED
+            {
                 return Sent {
                     result: Err(error),
                     retried: attempt > 1,
