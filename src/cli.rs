@@ -65,15 +65,20 @@ pub enum Command {
     #[command(after_help = "Example:\n  gdgroups validate -f groups.yaml")]
     Validate(ValidateArgs),
     /// Show what apply would change.
-    #[command(
-        after_help = "Examples:\n  gdgroups plan\n  gdgroups plan --detailed-exitcode   # exit 2 when there are changes"
-    )]
+    #[command(after_help = "Examples:
+  gdgroups plan
+  gdgroups plan --detailed-exitcode        # exit 2 when there are changes
+  gdgroups plan --out plan.json --format markdown > plan.md   # for a pull request")]
     Plan(PlanArgs),
-    /// Change the organization to match the groups file.
-    #[command(
-        after_help = "Examples:\n  gdgroups apply                   # plan, show, ask, apply\n  gdgroups apply --auto-approve    # in CI"
-    )]
+    /// Change the organization to match the groups file (or a saved plan).
+    #[command(after_help = "Examples:
+  gdgroups apply                   # plan, show, ask, apply
+  gdgroups apply --auto-approve    # in CI, from the groups file
+  gdgroups apply plan.json         # a plan reviewed in a pull request")]
     Apply(ApplyArgs),
+    /// Render a saved plan; needs no credentials or network.
+    #[command(after_help = "Example:\n  gdgroups show plan.json --format markdown")]
+    Show(ShowArgs),
     /// Run a local, in-memory GoodData user-group API to try gdgroups or test against.
     #[command(
         after_help = "Example:\n  gdgroups sandbox --seed examples/seed.yaml\n  GDGROUPS_HOST=http://127.0.0.1:3000 GDGROUPS_TOKEN=sandbox gdgroups plan -f examples/groups.yaml"
@@ -128,11 +133,32 @@ pub struct PlanArgs {
     /// Exit 2 when there are changes, 0 when there are none.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Save the plan (JSON) for `gdgroups apply PLAN` after review.
+    #[arg(long, value_name = "PLAN")]
+    pub out: Option<PathBuf>,
+    /// How to render the plan on stdout.
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+/// How a plan is rendered.
+#[derive(Debug, Args, Clone)]
+pub struct RenderArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Byte budget of the Markdown format (the GitHub comment limit by default).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::render::markdown::DEFAULT_MAX_BYTES)]
+    pub max_bytes: usize,
 }
 
 /// `gdgroups apply`.
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
+    /// A plan saved by `gdgroups plan --out`: applied as reviewed, after checking that the live
+    /// groups did not move since. Without it, a fresh plan is made from the groups file.
+    #[arg(value_name = "PLAN")]
+    pub plan: Option<PathBuf>,
     /// The file.
     #[command(flatten)]
     pub file: FileArgs,
@@ -145,6 +171,20 @@ pub struct ApplyArgs {
     /// Requests in flight at once.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
+    /// Write the per-operation result as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+/// `gdgroups show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan saved by `gdgroups plan --out`.
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// How to render it.
+    #[command(flatten)]
+    pub render: RenderArgs,
 }
 
 /// `gdgroups sandbox`.
@@ -170,4 +210,8 @@ pub enum Format {
     /// Coloured text for a terminal.
     #[default]
     Human,
+    /// Markdown for a pull-request comment or a CI job summary.
+    Markdown,
+    /// The versioned JSON document a saved plan holds.
+    Json,
 }

@@ -55,6 +55,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, ctx: &Context) -> u8 {
     };
     let result = match &cli.command {
         Command::Validate(args) => commands::validate::run(args, &command_ctx),
+        Command::Show(args) => commands::show::run(args, &command_ctx),
         command => match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -82,6 +83,7 @@ async fn run_async(command: &Command, ctx: &Ctx<'_>) -> Result<Exit, Error> {
     let watcher = tokio::spawn(watch_signals(cancel.clone()));
     let result = match command {
         Command::Validate(args) => commands::validate::run(args, ctx),
+        Command::Show(args) => commands::show::run(args, ctx),
         Command::Plan(args) => commands::plan::run(args, ctx).await,
         Command::Apply(args) => commands::apply::run(args, ctx, &cancel).await,
         Command::Sandbox(args) => commands::sandbox::run(args, ctx).await,

@@ -32,13 +32,28 @@ impl Live {
     pub fn fingerprint(&self, include: impl Fn(&str) -> bool) -> String {
         let mut hasher = Sha256::new();
         for group in self.groups.values().filter(|g| include(&g.id)) {
-            // serde_json gives an unambiguous encoding of each group (quotes and escapes included).
-            let line = serde_json::json!([group.id, group.name, group.parents]).to_string();
-            hasher.update(line.as_bytes());
+            hasher.update(canonical(group).as_bytes());
             hasher.update(b"\n");
         }
         hex(&hasher.finalize())
     }
+
+    /// A short hash of each group `include` keeps: enough to say which groups moved.
+    pub fn digests(&self, include: impl Fn(&str) -> bool) -> BTreeMap<String, String> {
+        self.groups
+            .values()
+            .filter(|g| include(&g.id))
+            .map(|g| {
+                let digest = Sha256::digest(canonical(g).as_bytes());
+                (g.id.clone(), hex(&digest[..6]))
+            })
+            .collect()
+    }
+}
+
+/// One group as one unambiguous line (serde_json quotes and escapes), parents sorted.
+fn canonical(group: &Group) -> String {
+    serde_json::json!([group.id, group.name, group.parents]).to_string()
 }
 
 /// Lowercase hex of a digest.

@@ -5,31 +5,65 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Ctx, fresh_plan};
+use super::{Ctx, connect, fresh_plan};
 use crate::apply::{self, Cancel, ChangeReport, Outcome, Progress, Report};
 use crate::cli::ApplyArgs;
 use crate::error::{Error, Exit};
 use crate::output::Output;
 use crate::plan::Action;
+use crate::plan::document::{PlanDocument, moved_since, write_atomically};
 use crate::render;
 
-/// Runs `apply`.
+/// Runs `apply`: a saved plan after the stale check, or a fresh plan after approval.
 pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exit, Error> {
     let parallelism = usize::from(args.parallelism);
-    let (client, _, live, plan) =
-        fresh_plan(ctx, &args.file, args.safety.no_delete, parallelism).await?;
-    ctx.out.data(&render::human::render(&plan, ctx.out.color));
+    let (client, live, plan) = match &args.plan {
+        Some(path) => {
+            let doc = PlanDocument::load(path).map_err(Error::Io)?;
+            let client = connect(ctx, parallelism)?;
+            if !same_host(&doc.plan.host, client.host()) {
+                return Err(Error::Refused(format!(
+                    "{} was made for {}, not {}; apply it against the host it was reviewed for",
+                    path.display(),
+                    doc.plan.host,
+                    client.host()
+                )));
+            }
+            ctx.out.status(&format!(
+                "Checking that the user groups of {} did not change since the plan …",
+                client.host()
+            ));
+            let live = client.fetch_live().await?;
+            if let Some(moved) = moved_since(&doc.plan, &live) {
+                return Err(Error::Refused(format!(
+                    "the plan is stale: the live groups changed since it was made ({}); nothing was applied. Make and review a new plan",
+                    moved.describe()
+                )));
+            }
+            ctx.out
+                .data(&render::human::render(&doc.plan, ctx.out.color));
+            (client, live, doc.plan)
+        }
+        None => {
+            let (client, _, live, plan) =
+                fresh_plan(ctx, &args.file, args.safety.no_delete, parallelism).await?;
+            ctx.out.data(&render::human::render(&plan, ctx.out.color));
+            if plan.summary.has_changes() && !args.auto_approve {
+                approve(&ctx.out)?;
+            }
+            (client, live, plan)
+        }
+    };
     if !plan.summary.has_changes() {
+        write_report(args, &Report::default())?;
         return Ok(Exit::Success);
-    }
-    if !args.auto_approve {
-        approve(&ctx.out)?;
     }
     let total = plan.actionable().count();
     let progress = Reporter::new(&ctx.out, total);
     let report = apply::run(&plan, &live, &client, parallelism, &progress, cancel).await;
     progress.finish();
     ctx.out.always(&final_summary(&report));
+    write_report(args, &report)?;
     Ok(if report.interrupted {
         Exit::Interrupted
     } else if report.is_complete() {
@@ -37,6 +71,21 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
     } else {
         Exit::Partial
     })
+}
+
+/// Hosts are the same when they differ only in a trailing slash or letter case of the host name.
+fn same_host(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
+}
+
+fn write_report(args: &ApplyArgs, report: &Report) -> Result<(), Error> {
+    let Some(path) = &args.report else {
+        return Ok(());
+    };
+    let mut json = serde_json::to_string_pretty(report).map_err(|e| Error::Io(e.to_string()))?;
+    json.push('\n');
+    write_atomically(path, json.as_bytes()).map_err(Error::Io)
 }
 
 /// Asks for `yes` on a terminal; refuses (exit 4) without one rather than wait.

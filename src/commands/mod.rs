@@ -3,9 +3,10 @@
 pub mod apply;
 pub mod plan;
 pub mod sandbox;
+pub mod show;
 pub mod validate;
 
-use crate::cli::{FileArgs, GlobalArgs};
+use crate::cli::{FileArgs, Format, GlobalArgs, RenderArgs};
 use crate::connection;
 use crate::context::Context;
 use crate::desired::{self, Desired, LoadOptions};
@@ -13,7 +14,9 @@ use crate::error::Error;
 use crate::gooddata::Client;
 use crate::live::Live;
 use crate::output::Output;
+use crate::plan::document::PlanDocument;
 use crate::plan::{Action, Plan, PlanOptions, compute};
+use crate::render;
 
 /// What every command gets: the global flags, the surroundings, and the output.
 pub struct Ctx<'a> {
@@ -43,9 +46,7 @@ pub(crate) async fn fresh_plan(
     parallelism: usize,
 ) -> Result<(Client, Desired, Live, Plan), Error> {
     let desired = load_desired(file)?;
-    let mut config = connection::resolve(ctx.global, ctx.env)?;
-    config.parallelism = parallelism;
-    let client = Client::new(&config).map_err(Error::Config)?;
+    let client = connect(ctx, parallelism)?;
     ctx.out
         .status(&format!("Reading the user groups of {} …", client.host()));
     let mut live = client.fetch_live().await?;
@@ -60,4 +61,20 @@ pub(crate) async fn fresh_plan(
         plan = compute(&desired, &live, &options).map_err(Error::Input)?;
     }
     Ok((client, desired, live, plan))
+}
+
+/// Renders a plan document in the requested format.
+pub(crate) fn render_document(doc: &PlanDocument, args: &RenderArgs, color: bool) -> String {
+    match args.format {
+        Format::Human => render::human::render(&doc.plan, color),
+        Format::Markdown => render::markdown::render(doc, args.max_bytes),
+        Format::Json => doc.to_json(),
+    }
+}
+
+/// Connects for a command that applies a saved plan: the same settings, a given parallelism.
+pub(crate) fn connect(ctx: &Ctx<'_>, parallelism: usize) -> Result<Client, Error> {
+    let mut config = connection::resolve(ctx.global, ctx.env)?;
+    config.parallelism = parallelism;
+    Client::new(&config).map_err(Error::Config)
 }

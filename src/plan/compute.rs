@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::order::{dependencies_first, find_cycles};
-use super::{Action, Change, Impact, Note, Plan, PlanOptions, Summary};
+use super::{Action, Change, Impact, Note, Plan, PlanOptions, Source, Summary};
 use crate::desired::{Desired, DesiredGroup, Mode};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::group::Group;
@@ -131,9 +131,17 @@ pub fn compute(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<
         }
     }
 
+    let keep = |id: &str| !desired.is_ignored(id);
     Ok(Plan {
         host: options.host.clone(),
         mode: desired.mode,
+        source: Source {
+            desired_sha256: desired.sha256.clone(),
+            bootstrap_group: live.bootstrap_group.clone(),
+            ignore: desired.ignore.iter().map(|p| p.glob.clone()).collect(),
+            live_fingerprint: live.fingerprint(keep),
+            live_groups: live.digests(keep),
+        },
         changes,
         notes,
         summary,

@@ -2,7 +2,10 @@
 //! spec §3 is unit-tested without a server.
 
 mod compute;
+pub mod document;
 pub mod order;
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -105,13 +108,32 @@ pub struct Plan {
     pub host: String,
     /// Full or incremental.
     pub mode: Mode,
+    /// What the plan was computed from, so a saved plan can tell when it went stale.
+    pub source: Source,
     /// The changes in apply order: creates (parents first), updates, deletes (children first).
+    #[serde(rename = "operations")]
     pub changes: Vec<Change>,
     /// Remarks, sorted by id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
     /// Counts.
     pub summary: Summary,
+}
+
+/// The inputs of a plan, recorded so that applying it later can check they did not move.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// sha256 of the desired-state file.
+    pub desired_sha256: String,
+    /// The bootstrap group of the organization.
+    pub bootstrap_group: String,
+    /// The `ignore:` patterns: ignored groups are left out of the fingerprint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<String>,
+    /// sha256 of the canonical live groups (ignored ones left out).
+    pub live_fingerprint: String,
+    /// A short hash per live group, to say which ones moved when the fingerprint differs.
+    pub live_groups: BTreeMap<String, String>,
 }
 
 impl Plan {

@@ -191,6 +191,7 @@ mod tests {
         Plan {
             host: "https://acme.cloud.gooddata.com".into(),
             mode: crate::desired::Mode::Full,
+            source: crate::plan::Source::default(),
             changes: vec![
                 Change {
                     action: Action::Create,

@@ -1,6 +1,7 @@
 //! Renderers of plans: human (terminal), and the shared wording they use.
 
 pub mod human;
+pub mod markdown;
 
 use std::fmt::Write as _;
 
