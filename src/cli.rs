@@ -119,6 +119,35 @@ pub struct SafetyArgs {
     /// Show deletes but do not carry them out.
     #[arg(long)]
     pub no_delete: bool,
+    /// Refuse a plan that deletes more than N groups (overrides `safety.max_deletes`).
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<u64>,
+    /// Refuse a plan that deletes more than P % of the managed groups (overrides
+    /// `safety.max_delete_percent`; default 30; not applied below 10 groups).
+    #[arg(long, value_name = "P", value_parser = parse_percent)]
+    pub max_delete_percent: Option<f64>,
+    /// Approve the delete of this group beyond the thresholds (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub allow_delete: Vec<String>,
+}
+
+fn parse_percent(text: &str) -> Result<f64, String> {
+    match text.trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{text}` is not a percentage from 0 to 100")),
+    }
+}
+
+impl SafetyArgs {
+    /// The thresholds in force: these flags over the file's (or saved plan's) `safety:`.
+    pub fn thresholds(&self, file: crate::desired::Safety) -> crate::plan::safety::Thresholds {
+        crate::plan::safety::Thresholds::new(
+            file,
+            self.max_deletes,
+            self.max_delete_percent,
+            &self.allow_delete,
+        )
+    }
 }
 
 /// `gdgroups plan`.

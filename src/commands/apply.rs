@@ -12,6 +12,7 @@ use crate::error::{Error, Exit};
 use crate::output::Output;
 use crate::plan::Action;
 use crate::plan::document::{PlanDocument, moved_since, write_atomically};
+use crate::plan::safety;
 use crate::render;
 
 /// Runs `apply`: a saved plan after the stale check, or a fresh plan after approval.
@@ -40,20 +41,26 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
                     moved.describe()
                 )));
             }
-            ctx.out
-                .data(&render::human::render(&doc.plan, ctx.out.color));
-            (client, live, doc.plan)
+            let mut plan = doc.plan;
+            if args.safety.no_delete {
+                plan.hold_deletes("--no-delete");
+            }
+            ctx.out.data(&render::human::render(&plan, ctx.out.color));
+            (client, live, plan)
         }
         None => {
             let (client, _, live, plan) =
                 fresh_plan(ctx, &args.file, args.safety.no_delete, parallelism).await?;
             ctx.out.data(&render::human::render(&plan, ctx.out.color));
+            safety::check(&plan, &args.safety.thresholds(plan.source.safety))
+                .map_err(Error::Refused)?;
             if plan.summary.has_changes() && !args.auto_approve {
                 approve(&ctx.out)?;
             }
             (client, live, plan)
         }
     };
+    safety::check(&plan, &args.safety.thresholds(plan.source.safety)).map_err(Error::Refused)?;
     if !plan.summary.has_changes() {
         write_report(args, &Report::default())?;
         return Ok(Exit::Success);

@@ -4,11 +4,19 @@ use super::{Ctx, fresh_plan, render_document};
 use crate::cli::PlanArgs;
 use crate::error::{Error, Exit};
 use crate::plan::document::PlanDocument;
+use crate::plan::safety;
 
 /// Runs `plan`.
 pub async fn run(args: &PlanArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
     let (_, _, _, plan) = fresh_plan(ctx, &args.file, args.safety.no_delete, 8).await?;
     let doc = PlanDocument::new(plan);
+    if let Err(refusal) = safety::check(&doc.plan, &args.safety.thresholds(doc.plan.source.safety))
+    {
+        // The plan is still shown, so the reviewer sees what was refused; it is not saved.
+        ctx.out
+            .data(&render_document(&doc, &args.render, ctx.out.color));
+        return Err(Error::Refused(refusal));
+    }
     if let Some(path) = &args.out {
         doc.save(path).map_err(Error::Io)?;
         ctx.out.status(&format!(

@@ -65,8 +65,11 @@ pub fn compute(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<
             summary.protected += 1;
         } else if desired.is_ignored(id) {
             summary.ignored += 1;
-        } else if desired.mode == Mode::Full && !ctx.declared.contains_key(id) {
-            deletes.insert(id);
+        } else {
+            summary.managed += 1;
+            if desired.mode == Mode::Full && !ctx.declared.contains_key(id) {
+                deletes.insert(id);
+            }
         }
     }
 
@@ -141,6 +144,7 @@ pub fn compute(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<
             ignore: desired.ignore.iter().map(|p| p.glob.clone()).collect(),
             live_fingerprint: live.fingerprint(keep),
             live_groups: live.digests(keep),
+            safety: desired.safety,
         },
         changes,
         notes,

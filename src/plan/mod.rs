@@ -4,6 +4,7 @@
 mod compute;
 pub mod document;
 pub mod order;
+pub mod safety;
 
 use std::collections::BTreeMap;
 
@@ -92,6 +93,9 @@ pub struct Summary {
     pub ignored: usize,
     /// Live groups left alone because they are protected.
     pub protected: usize,
+    /// Live groups the file manages (neither protected nor ignored): the base of
+    /// `max_delete_percent`.
+    pub managed: usize,
 }
 
 impl Summary {
@@ -121,7 +125,7 @@ pub struct Plan {
 }
 
 /// The inputs of a plan, recorded so that applying it later can check they did not move.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Source {
     /// sha256 of the desired-state file.
     pub desired_sha256: String,
@@ -134,9 +138,23 @@ pub struct Source {
     pub live_fingerprint: String,
     /// A short hash per live group, to say which ones moved when the fingerprint differs.
     pub live_groups: BTreeMap<String, String>,
+    /// The file's delete thresholds, re-checked when a saved plan is applied.
+    #[serde(default)]
+    pub safety: crate::desired::Safety,
 }
 
 impl Plan {
+    /// Holds every delete back (shown, not carried out), updating the counts.
+    pub fn hold_deletes(&mut self, why: &str) {
+        for change in &mut self.changes {
+            if change.action == Action::Delete && change.held.is_none() {
+                change.held = Some(why.to_string());
+                self.summary.delete -= 1;
+                self.summary.held += 1;
+            }
+        }
+    }
+
     /// The changes that apply will carry out (held ones excluded).
     pub fn actionable(&self) -> impl Iterator<Item = &Change> {
         self.changes.iter().filter(|c| c.held.is_none())

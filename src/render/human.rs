@@ -242,6 +242,7 @@ mod tests {
                 unchanged: 12,
                 ignored: 2,
                 protected: 1,
+                managed: 13,
             },
         }
     }
