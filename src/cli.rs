@@ -76,6 +76,14 @@ pub enum Command {
   gdgroups apply --auto-approve    # in CI, from the groups file
   gdgroups apply plan.json         # a plan reviewed in a pull request")]
     Apply(ApplyArgs),
+    /// Print shell completions.
+    #[command(
+        after_help = "Examples:\n  gdgroups completions bash > ~/.local/share/bash-completion/completions/gdgroups\n  gdgroups completions zsh > ~/.zfunc/_gdgroups"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  gdgroups man > gdgroups.1 && man ./gdgroups.1")]
+    Man,
     /// Render a saved plan; needs no credentials or network.
     #[command(after_help = "Example:\n  gdgroups show plan.json --format markdown")]
     Show(ShowArgs),
@@ -203,6 +211,14 @@ pub struct ApplyArgs {
     /// Write the per-operation result as JSON.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+}
+
+/// `gdgroups completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `gdgroups show`.

@@ -53,17 +53,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>, ctx: &Context) -> u8 {
         env: ctx,
         out: out.clone(),
     };
-    let result = match &cli.command {
-        Command::Validate(args) => commands::validate::run(args, &command_ctx),
-        Command::Show(args) => commands::show::run(args, &command_ctx),
-        command => match tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-        {
-            Ok(runtime) => runtime.block_on(run_async(command, &command_ctx)),
-            Err(e) => Err(Error::Io(format!("cannot start the async runtime: {e}"))),
-        },
+    let result = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(dispatch(&cli.command, &command_ctx)),
+        Err(e) => Err(Error::Io(format!("cannot start the async runtime: {e}"))),
     };
     match result {
         Ok(exit) => exit.code(),
@@ -78,12 +74,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>, ctx: &Context) -> u8 {
     }
 }
 
-async fn run_async(command: &Command, ctx: &Ctx<'_>) -> Result<Exit, Error> {
+async fn dispatch(command: &Command, ctx: &Ctx<'_>) -> Result<Exit, Error> {
     let cancel = Cancel::default();
     let watcher = tokio::spawn(watch_signals(cancel.clone()));
     let result = match command {
         Command::Validate(args) => commands::validate::run(args, ctx),
         Command::Show(args) => commands::show::run(args, ctx),
+        Command::Completions(args) => commands::completions::completions(args, ctx),
+        Command::Man => commands::completions::man(ctx),
         Command::Plan(args) => commands::plan::run(args, ctx).await,
         Command::Apply(args) => commands::apply::run(args, ctx, &cancel).await,
         Command::Sandbox(args) => commands::sandbox::run(args, ctx).await,

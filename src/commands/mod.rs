@@ -1,6 +1,7 @@
 //! One file per subcommand, each `run(args, ctx) -> Result<Exit, Error>`.
 
 pub mod apply;
+pub mod completions;
 pub mod plan;
 pub mod sandbox;
 pub mod show;
