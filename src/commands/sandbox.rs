@@ -16,6 +16,7 @@ pub async fn run(args: &SandboxArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
         token: args.token.clone(),
         max_page_size: args.max_page_size,
         seed,
+        ..SandboxConfig::default()
     };
     let server = Sandbox::start(args.listen, config)
         .await

@@ -85,7 +85,7 @@ impl Env {
             args,
             &[
                 &[
-                    ("GDGROUPS_HOST", &self.sandbox.url()),
+                    ("GDGROUPS_HOST", self.sandbox.url().as_str()),
                     ("GDGROUPS_TOKEN", TOKEN),
                 ],
                 env,

@@ -19,7 +19,7 @@ const NORMALIZED_TRACE_ID: &str = "NORMALIZED_TRACE_ID_000000000000";
 
 fn cassette(name: &str) -> Vec<Value> {
     let path = format!("{CASSETTES}{name}.yaml");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let text = fs_err::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
     let document: Value = serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     document["interactions"]
         .as_array()

@@ -13,8 +13,8 @@ async fn thousand(max_page_size: Option<usize>) -> crate::sandbox::Sandbox {
         .map(|i| SeedGroup::new(Group::new(format!("g{i:04}"))))
         .collect();
     start(SandboxConfig {
-        seed,
         max_page_size,
+        seed,
         ..SandboxConfig::default()
     })
     .await
