@@ -80,10 +80,9 @@ impl FaultState {
         let mut state = super::lock(&self.rng);
         let mut next = || {
             *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            // 53 random bits → an exactly representable fraction.
-            #[allow(clippy::cast_precision_loss)]
-            let f = (splitmix64(*state) >> 11) as f64 / (1u64 << 53) as f64;
-            f
+            // The top 32 bits, exactly representable: plenty of resolution for a rate.
+            let bits = u32::try_from(splitmix64(*state) >> 32).unwrap_or(u32::MAX);
+            f64::from(bits) / 4_294_967_296.0
         };
         (next(), next())
     }

@@ -382,9 +382,8 @@ struct LayoutGroup {
     #[serde(default)]
     parents: Option<Vec<LayoutParent>>,
     /// Accepted and not kept: the sandbox does not model permissions.
-    #[serde(default)]
-    #[allow(dead_code)]
-    permissions: Option<Vec<Value>>,
+    #[serde(default, rename = "permissions")]
+    _permissions: Option<Vec<Value>>,
 }
 
 #[derive(Deserialize)]

@@ -99,7 +99,10 @@ pub fn parse_seed(path_for_messages: &str, text: &str) -> Result<Vec<SeedGroup>,
 
 fn syntax_error(path: &str, text: &str, error: &serde_saphyr::Error) -> SeedError {
     let inner = error.without_snippet();
-    let message = inner.to_string();
+    let message = strip_location(&inner.to_string()).to_string();
+    let hint = message
+        .contains("missing field `groups`")
+        .then_some("a seed is a mapping with a `groups:` list, or a bare list of groups");
     let item = match inner.location() {
         Some(location) if location.line() > 0 => Diagnostic::at(
             Span {
@@ -111,6 +114,10 @@ fn syntax_error(path: &str, text: &str, error: &serde_saphyr::Error) -> SeedErro
         ),
         _ => Diagnostic::whole_file(message),
     };
+    let item = match hint {
+        Some(hint) => item.with_hint(hint),
+        None => item,
+    };
     SeedError {
         diagnostics: Diagnostics {
             path: path.to_string(),
@@ -118,6 +125,24 @@ fn syntax_error(path: &str, text: &str, error: &serde_saphyr::Error) -> SeedErro
             items: vec![item],
         },
     }
+}
+
+/// The parser's message without its trailing ` at line L, column C`: the diagnostic shows the
+/// location already.
+fn strip_location(message: &str) -> &str {
+    if let Some(at) = message.rfind(" at line ") {
+        let rest = &message[at + " at line ".len()..];
+        let is_location = rest.split_once(", column ").is_some_and(|(line, col)| {
+            !line.is_empty()
+                && !col.is_empty()
+                && line.bytes().all(|b| b.is_ascii_digit())
+                && col.bytes().all(|b| b.is_ascii_digit())
+        });
+        if is_location {
+            return &message[..at];
+        }
+    }
+    message
 }
 
 /// The top level: a bare list of entries, or a mapping whose `groups` key holds them.
@@ -490,8 +515,11 @@ groups:
         let err = parse_seed("s.yaml", "groups:\n  - id: [x\n").unwrap_err();
         assert!(err.diagnostics().items[0].span.is_some(), "{err}");
 
+        assert!(!d.message.contains("at line"), "{err}");
+
         let err = parse_seed("s.yaml", "nothing: here\n").unwrap_err();
-        assert!(err.to_string().contains("groups"), "{err}");
+        assert!(err.to_string().contains("missing field `groups`"), "{err}");
+        assert!(err.diagnostics().items[0].hint.is_some(), "{err}");
 
         let err = parse_seed("s.yaml", "").unwrap_err();
         assert!(err.to_string().contains("empty"), "{err}");
@@ -507,6 +535,15 @@ groups:
             "{message}"
         );
         assert_eq!(message.matches('→').count(), 3, "{message}");
+    }
+
+    #[test]
+    fn the_example_files_seed() {
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let seed = load_seed(&examples.join("seed.yaml")).unwrap();
+        assert!(seed.iter().any(|s| !s.members.is_empty()));
+        // A groups file a team keeps in git seeds as it is.
+        assert!(load_seed(&examples.join("groups.yaml")).is_ok());
     }
 
     #[test]

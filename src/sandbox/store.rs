@@ -83,13 +83,16 @@ impl Store {
 
     /// Inserts or replaces a group without any check, keeping its members when it existed.
     pub(crate) fn upsert_unchecked(&mut self, group: Group, members: Option<BTreeSet<String>>) {
+        if !self.groups.contains_key(&group.id) {
+            // Only a new id moves positions; updates keep the page index valid.
+            self.sorted_ids = None;
+        }
         let entry = self.groups.entry(group.id).or_default();
         entry.name = group.name;
         entry.parents = group.parents;
         if let Some(members) = members {
             entry.members = members;
         }
-        self.sorted_ids = None;
     }
 
     /// Removes a group and every reference to it, without the bootstrap rule.
