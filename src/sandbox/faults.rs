@@ -34,6 +34,45 @@ pub struct Faults {
     pub rng_seed: Option<u64>,
 }
 
+/// Parses a rate limit written `N/WINDOW`: `100/1s`, `50/500ms`, `600/1m`, or `10/s` (a bare
+/// unit means one of it). The window must be longer than zero.
+pub fn parse_rate_limit(text: &str) -> Result<(u32, Duration), String> {
+    let (count, window) = text
+        .split_once('/')
+        .ok_or_else(|| format!("`{text}` is not N/WINDOW (for example 100/1s)"))?;
+    let count: u32 = count
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{count}` in `{text}` is not a whole number of requests"))?;
+    let window = window.trim();
+    let split = window
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("the window `{window}` has no unit (ms, s, m or h)"))?;
+    let (amount, unit) = window.split_at(split);
+    let amount: u64 = if amount.is_empty() {
+        1
+    } else {
+        amount
+            .parse()
+            .map_err(|_| format!("`{amount}` in `{text}` is not a whole number"))?
+    };
+    let window = match unit {
+        "ms" => Duration::from_millis(amount),
+        "s" => Duration::from_secs(amount),
+        "m" => Duration::from_secs(amount.saturating_mul(60)),
+        "h" => Duration::from_secs(amount.saturating_mul(3600)),
+        _ => {
+            return Err(format!(
+                "unknown unit `{unit}` in `{text}`; use ms, s, m or h"
+            ));
+        }
+    };
+    if window.is_zero() {
+        return Err(format!("the window of `{text}` is zero"));
+    }
+    Ok((count, window))
+}
+
 impl Faults {
     fn is_active(&self) -> bool {
         self.latency_ms > 0
@@ -245,6 +284,29 @@ mod tests {
                 .iter()
                 .all(|&(a, b)| (0.0..1.0).contains(&a) && (0.0..1.0).contains(&b))
         );
+    }
+
+    #[test]
+    fn rate_limits_parse_with_units() {
+        assert_eq!(
+            parse_rate_limit("100/1s"),
+            Ok((100, Duration::from_secs(1)))
+        );
+        assert_eq!(
+            parse_rate_limit("50/500ms"),
+            Ok((50, Duration::from_millis(500)))
+        );
+        assert_eq!(
+            parse_rate_limit("600/m"),
+            Ok((600, Duration::from_secs(60)))
+        );
+        assert_eq!(
+            parse_rate_limit(" 7 / 2h "),
+            Ok((7, Duration::from_secs(7200)))
+        );
+        for bad in ["100", "x/1s", "100/1", "100/1d", "100/0s", "-1/s"] {
+            assert!(parse_rate_limit(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

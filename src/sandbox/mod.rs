@@ -7,6 +7,23 @@
 //! `userManagement/userGroups` action, problem+json errors, bearer auth, request counters at
 //! `/_sandbox/stats`, and fault injection ([`Faults`]).
 //!
+//! Where the references are silent, the sandbox chooses, and says so here:
+//! - Success answers use `application/vnd.gooddata.api+json` unless `Accept` asks for
+//!   `application/json` (the recordings: JSON when asked, the vendor type when `Accept` was
+//!   absent). The layout and user-management endpoints always answer `application/json`.
+//! - Listing: `include`, `page`, `size`, `metaInclude` and `sort=id[,asc|desc]` are supported;
+//!   `filter` and other sorts are refused with 400 rather than silently ignored. Unknown
+//!   `include`/`metaInclude` values are 400 (the OpenAPI enums).
+//! - `included` resources carry `links` but no `relationships`.
+//! - Request bodies must be JSON (415 otherwise); unknown attributes or relationships are 400, so
+//!   a misspelt field is not silently dropped.
+//! - The organization shows `bootstrapUser`/`bootstrapUserGroup` only when `include` asks (see
+//!   `routes::organization_get`).
+//! - The members action answers `{members: [{id}]}`, the schema's `UserManagementUserGroupMembers`.
+//! - The layout PUT keeps the bootstrap group when the layout leaves it out; permissions are
+//!   accepted and not kept (every group reads back `permissions: []`).
+//! - Every answer, the 401 included, carries a fresh `X-GDC-TRACE-ID`.
+//!
 //! ```no_run
 //! # fn main() -> std::io::Result<()> {
 //! use gdgroups::sandbox::{Sandbox, SandboxConfig};
@@ -34,7 +51,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::oneshot;
 
-pub use faults::Faults;
+pub use faults::{Faults, parse_rate_limit};
 pub use seed::{SeedError, load_seed, parse_seed};
 pub use stats::Stats;
 
