@@ -51,7 +51,7 @@ impl Live {
     }
 }
 
-/// One group as one unambiguous line (serde_json quotes and escapes), parents sorted.
+/// One group as one unambiguous line (`serde_json` quotes and escapes), parents sorted.
 fn canonical(group: &Group) -> String {
     serde_json::json!([group.id, group.name, group.parents]).to_string()
 }

@@ -1,5 +1,7 @@
 //! The core loop: groups.yaml → plan → apply → no changes, against the sandbox.
 
+use std::fmt::Write as _;
+
 use gdgroups::group::Group;
 use gdgroups::sandbox::SandboxConfig;
 
@@ -10,9 +12,9 @@ const LIST: &str = "/api/v1/entities/userGroups";
 fn chain(n: usize) -> String {
     let mut yaml = String::from("groups:\n");
     for i in 0..n {
-        yaml.push_str(&format!("  - id: g{i:02}\n"));
+        let _ = writeln!(yaml, "  - id: g{i:02}");
         if i > 0 {
-            yaml.push_str(&format!("    parents: [g{:02}]\n", i - 1));
+            let _ = writeln!(yaml, "    parents: [g{:02}]", i - 1);
         }
     }
     yaml
@@ -132,11 +134,12 @@ fn a_thousand_groups_over_capped_pages_cost_only_the_pages() {
     });
     let mut yaml = String::from("groups:\n");
     for g in &groups {
-        yaml.push_str(&format!(
-            "  - id: {}\n    name: {}\n",
+        let _ = writeln!(
+            yaml,
+            "  - id: {}\n    name: {}",
             g.id,
             g.name.as_deref().unwrap_or_default()
-        ));
+        );
     }
     env.write("groups.yaml", &yaml);
     env.sandbox.reset_stats();

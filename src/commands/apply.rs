@@ -18,49 +18,47 @@ use crate::render;
 /// Runs `apply`: a saved plan after the stale check, or a fresh plan after approval.
 pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exit, Error> {
     let parallelism = usize::from(args.parallelism);
-    let (client, live, plan) = match &args.plan {
-        Some(path) => {
-            let doc = PlanDocument::load(path).map_err(Error::Io)?;
-            let client = connect(ctx, parallelism)?;
-            if !same_host(&doc.plan.host, client.host()) {
-                return Err(Error::Refused(format!(
-                    "{} was made for {}, not {}; apply it against the host it was reviewed for",
-                    path.display(),
-                    doc.plan.host,
-                    client.host()
-                )));
-            }
-            ctx.out.status(&format!(
-                "Checking that the user groups of {} did not change since the plan …",
+    let (client, live, plan) = if let Some(path) = &args.plan {
+        let doc = PlanDocument::load(path).map_err(Error::Io)?;
+        let client = connect(ctx, parallelism)?;
+        if !same_host(&doc.plan.host, client.host()) {
+            return Err(Error::Refused(format!(
+                "{} was made for {}, not {}; apply it against the host it was reviewed for",
+                path.display(),
+                doc.plan.host,
                 client.host()
-            ));
-            let live = client.fetch_live().await?;
-            if let Some(moved) = moved_since(&doc.plan, &live) {
-                return Err(Error::Refused(format!(
-                    "the plan is stale: the live groups changed since it was made ({}); nothing was applied. Make and review a new plan",
-                    moved.describe()
-                )));
-            }
-            let mut plan = doc.plan;
-            if args.safety.no_delete {
-                plan.hold_deletes("--no-delete");
-            }
-            ctx.out.data(&render::human::render(&plan, ctx.out.color));
-            (client, live, plan)
+            )));
         }
-        None => {
-            let (client, _, live, plan) =
-                fresh_plan(ctx, &args.file, args.safety.no_delete, parallelism).await?;
-            ctx.out.data(&render::human::render(&plan, ctx.out.color));
-            safety::check(&plan, &args.safety.thresholds(plan.source.safety))
-                .map_err(Error::Refused)?;
-            if plan.summary.has_changes() && !args.auto_approve {
-                approve(&ctx.out)?;
-            }
-            (client, live, plan)
+        ctx.out.status(&format!(
+            "Checking that the user groups of {} did not change since the plan …",
+            client.host()
+        ));
+        let live = client.fetch_live().await?;
+        if let Some(moved) = moved_since(&doc.plan, &live) {
+            return Err(Error::Refused(format!(
+                "the plan is stale: the live groups changed since it was made ({}); nothing was applied. Make and review a new plan",
+                moved.describe()
+            )));
         }
+        let mut plan = doc.plan;
+        if args.safety.no_delete {
+            plan.hold_deletes("--no-delete");
+        }
+        ctx.out.data(&render::human::render(&plan, ctx.out.color));
+        safety::check(&plan, &args.safety.thresholds(plan.source.safety))
+            .map_err(Error::Refused)?;
+        (client, live, plan)
+    } else {
+        let (client, _, live, plan) =
+            fresh_plan(ctx, &args.file, args.safety.no_delete, parallelism).await?;
+        ctx.out.data(&render::human::render(&plan, ctx.out.color));
+        safety::check(&plan, &args.safety.thresholds(plan.source.safety))
+            .map_err(Error::Refused)?;
+        if plan.summary.has_changes() && !args.auto_approve {
+            approve(&ctx.out)?;
+        }
+        (client, live, plan)
     };
-    safety::check(&plan, &args.safety.thresholds(plan.source.safety)).map_err(Error::Refused)?;
     if !plan.summary.has_changes() {
         write_report(args, &Report::default())?;
         return Ok(Exit::Success);

@@ -70,10 +70,6 @@ impl Env {
         path
     }
 
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
     /// Runs the binary in the working directory against the sandbox, without colour or terminal.
     pub fn run(&self, args: &[&str]) -> Run {
         self.run_with(args, &[])
