@@ -247,6 +247,28 @@ pub struct SandboxArgs {
     /// Cap on the page size of listings (a server may answer with smaller pages than asked).
     #[arg(long, value_name = "N")]
     pub max_page_size: Option<usize>,
+    /// Fault injection: delay every API request by this many milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fault injection: at most N requests per fixed window, then 429 (e.g. `100/10s`).
+    #[arg(long, value_name = "N/WINDOW", value_parser = crate::sandbox::parse_rate_limit)]
+    pub rate_limit: Option<(u32, std::time::Duration)>,
+    /// Fault injection: answer this fraction of API requests with 503 (0.0–1.0).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_rate)]
+    pub fail_rate: f64,
+    /// Fault injection: close the connection without an answer for this fraction (0.0–1.0).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_rate)]
+    pub drop_rate: f64,
+    /// Seed of the fault injection's random choices, for reproducible runs.
+    #[arg(long, value_name = "N")]
+    pub rng_seed: Option<u64>,
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(format!("`{text}` is not a fraction from 0.0 to 1.0")),
+    }
 }
 
 /// Output formats of a plan.

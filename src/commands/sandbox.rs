@@ -3,7 +3,7 @@
 use super::Ctx;
 use crate::cli::SandboxArgs;
 use crate::error::{Error, Exit};
-use crate::sandbox::{self, Sandbox, SandboxConfig};
+use crate::sandbox::{self, Faults, Sandbox, SandboxConfig};
 
 /// Runs `sandbox`.
 pub async fn run(args: &SandboxArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
@@ -16,6 +16,13 @@ pub async fn run(args: &SandboxArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
         token: args.token.clone(),
         max_page_size: args.max_page_size,
         seed,
+        faults: Faults {
+            latency_ms: args.latency_ms,
+            rate_limit: args.rate_limit,
+            fail_rate: args.fail_rate,
+            drop_rate: args.drop_rate,
+            rng_seed: args.rng_seed,
+        },
         ..SandboxConfig::default()
     };
     let server = Sandbox::start(args.listen, config)
