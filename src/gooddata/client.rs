@@ -533,7 +533,10 @@ fn body_of(group: &Group) -> Vec<u8> {
 
 fn parse<T: DeserializeOwned>(method: &Method, path: &str, answer: &Answer) -> Result<T, ApiError> {
     serde_json::from_slice(&answer.body).map_err(|e| {
-        let looks_like = if answer.body.first() == Some(&b'<') {
+        let location = answer.headers.get(LOCATION).and_then(|v| v.to_str().ok());
+        let looks_like = if let (true, Some(location)) = (answer.status.is_redirection(), location) {
+            format!("a redirect to `{location}`, which API calls do not follow (check --host: the organization URL, without a path)")
+        } else if answer.body.first() == Some(&b'<') {
             "HTML, not JSON (a proxy or login page?)".to_string()
         } else {
             format!("not the expected JSON ({e})")
