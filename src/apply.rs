@@ -371,6 +371,38 @@ impl Report {
     }
 }
 
+/// One `tracing` event per finished change, so a program that embeds gdgroups sees every
+/// operation through its own subscriber (target `gdgroups::apply`).
+fn trace_outcome(report: &ChangeReport) {
+    let action = report.action.verb();
+    let id = report.id.as_str();
+    match &report.outcome {
+        Outcome::Done => {
+            tracing::info!(target: "gdgroups::apply", id, action, outcome = "done", "{action} {id}: done")
+        }
+        Outcome::Failed {
+            error,
+            http_status,
+            trace_id,
+            ..
+        } => tracing::error!(
+            target: "gdgroups::apply",
+            id,
+            action,
+            outcome = "failed",
+            status = http_status.unwrap_or_default(),
+            trace_id = trace_id.as_deref().unwrap_or_default(),
+            "{action} {id}: failed: {error}"
+        ),
+        Outcome::Skipped { reason } => {
+            tracing::warn!(target: "gdgroups::apply", id, action, outcome = "skipped", "{action} {id}: skipped: {reason}");
+        }
+        Outcome::Interrupted => {
+            tracing::warn!(target: "gdgroups::apply", id, action, outcome = "interrupted", "{action} {id}: not started");
+        }
+    }
+}
+
 /// Told about every finished change, for progress output.
 pub trait Progress: Sync {
     /// A change finished (done, failed or skipped).
@@ -429,6 +461,7 @@ pub async fn run<T: Target>(
                 id: c.id.clone(),
                 outcome: outcome.clone(),
             };
+            trace_outcome(&entry);
             progress.finished(&entry);
             outcomes.insert(change, outcome);
         };

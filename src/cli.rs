@@ -58,6 +58,23 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
+impl Default for GlobalArgs {
+    /// What an empty command line means (the library's `Provisioner::from_env` uses it).
+    fn default() -> Self {
+        Self {
+            host: None,
+            profile: None,
+            profiles_file: None,
+            ca_cert: None,
+            timeout: 30.0,
+            allow_http: false,
+            color: ColorChoice::Auto,
+            verbose: 0,
+            quiet: false,
+        }
+    }
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -76,6 +93,14 @@ pub enum Command {
   gdgroups apply --auto-approve    # in CI, from the groups file
   gdgroups apply plan.json         # a plan reviewed in a pull request")]
     Apply(ApplyArgs),
+    /// Write the live groups as a canonical groups.yaml (to adopt an existing organization).
+    #[command(
+        after_help = "Example:\n  gdgroups dump -o groups.yaml && gdgroups plan   # shows no changes"
+    )]
+    Dump(DumpArgs),
+    /// Print the JSON Schema of groups.yaml.
+    #[command(after_help = "Example:\n  gdgroups schema > groups.schema.json")]
+    Schema,
     /// Print shell completions.
     #[command(
         after_help = "Examples:\n  gdgroups completions bash > ~/.local/share/bash-completion/completions/gdgroups\n  gdgroups completions zsh > ~/.zfunc/_gdgroups"
@@ -213,6 +238,14 @@ pub struct ApplyArgs {
     pub report: Option<PathBuf>,
 }
 
+/// `gdgroups dump`.
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    /// Write to this file (atomically) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 /// `gdgroups completions`.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -262,6 +295,10 @@ pub struct SandboxArgs {
     /// Seed of the fault injection's random choices, for reproducible runs.
     #[arg(long, value_name = "N")]
     pub rng_seed: Option<u64>,
+    /// Fault injection: refuse every write of this group id with a 500 (repeatable), to see how
+    /// apply reports a partial failure.
+    #[arg(long, value_name = "ID")]
+    pub refuse_write: Vec<String>,
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {

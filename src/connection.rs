@@ -93,7 +93,7 @@ fn load_profile(global: &GlobalArgs, ctx: &Context) -> Result<Option<Profile>, E
 }
 
 /// Plain http is allowed to loopback only, unless `--allow-http`: the token would travel in clear.
-fn check_host(host: &str, allow_http: bool) -> Result<(), Error> {
+pub(crate) fn check_host(host: &str, allow_http: bool) -> Result<(), Error> {
     let Some((scheme, rest)) = host.split_once("://") else {
         return Err(Error::Config(format!(
             "`{host}` is not a URL; write it as https://{host}"

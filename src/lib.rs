@@ -18,6 +18,7 @@ pub mod group;
 pub mod live;
 pub mod output;
 pub mod plan;
+pub mod provision;
 pub mod render;
 pub mod sandbox;
 
@@ -82,6 +83,8 @@ async fn dispatch(command: &Command, ctx: &Ctx<'_>) -> Result<Exit, Error> {
         Command::Show(args) => commands::show::run(args, ctx),
         Command::Completions(args) => commands::completions::completions(args, ctx),
         Command::Man => commands::completions::man(ctx),
+        Command::Schema => commands::schema::run(ctx),
+        Command::Dump(args) => commands::dump::run(args, ctx).await,
         Command::Plan(args) => commands::plan::run(args, ctx).await,
         Command::Apply(args) => commands::apply::run(args, ctx, &cancel).await,
         Command::Sandbox(args) => commands::sandbox::run(args, ctx).await,
@@ -125,7 +128,8 @@ async fn wait_for_signal() {
 /// `-v` logs requests, `-vv` more; `GDGROUPS_LOG` overrides with a `tracing` filter.
 fn init_logging(verbose: u8, ctx: &Context, color: bool) {
     let default = match verbose {
-        0 => "warn",
+        // Per-operation events duplicate the progress lines and the final report at this level.
+        0 => "warn,gdgroups::apply=off",
         1 => "gdgroups=debug",
         _ => "gdgroups=trace,reqwest=debug",
     };

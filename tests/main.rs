@@ -4,3 +4,5 @@ mod common;
 mod core_loop;
 mod exit_codes;
 mod malformed;
+mod resilience;
+mod secrets;

@@ -22,6 +22,7 @@ pub async fn run(args: &SandboxArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
             fail_rate: args.fail_rate,
             drop_rate: args.drop_rate,
             rng_seed: args.rng_seed,
+            refuse_writes: args.refuse_write.clone(),
         },
         ..SandboxConfig::default()
     };

@@ -32,6 +32,9 @@ pub struct Faults {
     pub drop_rate: f64,
     /// Seed of the random generator; `None` seeds from the process's randomness.
     pub rng_seed: Option<u64>,
+    /// Writes (POST, PUT, PATCH, DELETE) of these group ids are refused with a 500 problem,
+    /// every time: a deterministic partial failure for tests of apply's reporting.
+    pub refuse_writes: Vec<String>,
 }
 
 /// Parses a rate limit written `N/WINDOW`: `100/1s`, `50/500ms`, `600/1m`, or `10/s` (a bare
@@ -79,6 +82,7 @@ impl Faults {
             || self.rate_limit.is_some()
             || self.fail_rate > 0.0
             || self.drop_rate > 0.0
+            || !self.refuse_writes.is_empty()
     }
 }
 
@@ -177,6 +181,14 @@ pub(crate) async fn inject(
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
     }
+    let request = if faults.refuse_writes.is_empty() {
+        request
+    } else {
+        match refused_write(request, &faults.refuse_writes).await {
+            Ok(request) => request,
+            Err(refusal) => return refusal,
+        }
+    };
     let quota = faults
         .rate_limit
         .map(|(limit, window)| state.take_quota(limit, window, Instant::now()));
@@ -202,6 +214,42 @@ pub(crate) async fn inject(
         rate_limit_headers(response.headers_mut(), quota);
     }
     response
+}
+
+/// Passes the request on, or answers 500 when it writes a group listed in `refuse_writes`.
+async fn refused_write(request: Request, refused: &[String]) -> Result<Request, Response> {
+    const GROUPS: &str = "/api/v1/entities/userGroups";
+    let method = request.method().clone();
+    if !matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE") {
+        return Ok(request);
+    }
+    let path = request.uri().path().to_string();
+    let (request, id) = if let Some(id) = path
+        .strip_prefix(GROUPS)
+        .and_then(|rest| rest.strip_prefix('/'))
+    {
+        (request, Some(id.to_string()))
+    } else if path == GROUPS {
+        // A create names its id in the body: read it, then hand the same bytes on.
+        let (parts, body) = request.into_parts();
+        let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+            .await
+            .unwrap_or_default();
+        let id = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v["data"]["id"].as_str().map(str::to_string));
+        (Request::from_parts(parts, Body::from(bytes)), id)
+    } else {
+        (request, None)
+    };
+    match id {
+        Some(id) if refused.contains(&id) => Err(Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("Injected refusal: writes of `{id}` fail in this sandbox (refuse_writes)."),
+        )
+        .into_response()),
+        _ => Ok(request),
+    }
 }
 
 fn too_many_requests(quota: &Quota, window: Duration) -> Response {
