@@ -93,14 +93,6 @@ pub enum Command {
   gdgroups apply --auto-approve    # in CI, from the groups file
   gdgroups apply plan.json         # a plan reviewed in a pull request")]
     Apply(ApplyArgs),
-    /// Write the live groups as a canonical groups.yaml (to adopt an existing organization).
-    #[command(
-        after_help = "Example:\n  gdgroups dump -o groups.yaml && gdgroups plan   # shows no changes"
-    )]
-    Dump(DumpArgs),
-    /// Print the JSON Schema of groups.yaml.
-    #[command(after_help = "Example:\n  gdgroups schema > groups.schema.json")]
-    Schema,
     /// Print shell completions.
     #[command(
         after_help = "Examples:\n  gdgroups completions bash > ~/.local/share/bash-completion/completions/gdgroups\n  gdgroups completions zsh > ~/.zfunc/_gdgroups"

@@ -112,7 +112,9 @@ fn a_chain_fifty_deep_is_created_and_deleted() {
     assert_eq!(env.groups().len(), 50);
     assert_eq!(env.groups()[49], Group::new("g49").with_parents(["g48"]));
     env.write("groups.yaml", "groups:\n  - id: other\n");
-    let apply = env.run(&["apply", "--auto-approve"]).expect(0);
+    let apply = env
+        .run(&["apply", "--auto-approve", "--max-delete-percent", "100"])
+        .expect(0);
     assert!(
         apply.stderr.contains("1 created, 0 updated, 50 deleted"),
         "{}",

@@ -28,14 +28,13 @@ fn three_hundred() -> (Vec<Group>, String, Vec<Group>) {
         } else {
             None
         };
-        let mut new = Group::new(format!("new-{i:03}")).with_name(format!("New {i}"));
+        let new = Group::new(format!("new-{i:03}")).with_name(format!("New {i}"));
         let mut updated = Group::new(format!("upd-{i:03}")).with_name(format!("Updated {i}"));
         let _ = writeln!(yaml, "  - id: new-{i:03}\n    name: New {i}");
         let _ = writeln!(yaml, "  - id: upd-{i:03}\n    name: Updated {i}");
         if let Some(p) = parent {
             let _ = writeln!(yaml, "    parents: [{p}]");
             updated = updated.with_parents([p.clone()]);
-            new = new.clone();
         }
         want.push(new);
         want.push(updated);
@@ -116,6 +115,7 @@ fn a_mix_of_everything() {
         drop_rate: 0.1,
         rate_limit: Some((200, Duration::from_secs(1))),
         rng_seed: Some(4),
+        ..Faults::default()
     });
 }
 
@@ -239,7 +239,7 @@ fn interrupt_finishes_running_work_reports_and_exits_130() {
     }
     env.write("groups.yaml", &yaml);
     let url = env.sandbox.url();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gdgroups"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_gdgroups"))
         .args([
             "apply",
             "--auto-approve",

@@ -137,7 +137,15 @@ pub fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desired, Di
     parse::parse(path, text, options)
 }
 
+pub use parse::MAX_FILE_BYTES;
+
+mod check;
+mod node;
 mod parse;
+mod records;
+mod suggest;
+
+pub use records::from_groups;
 
 #[cfg(test)]
 mod tests {
@@ -165,3 +173,6 @@ mod tests {
         assert!(!pat("exact").matches("exactly"));
     }
 }
+
+#[cfg(test)]
+mod parse_tests;

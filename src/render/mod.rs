@@ -31,6 +31,7 @@ pub fn impact_text(impact: Option<&Impact>) -> String {
     };
     let mut parts = Vec::new();
     match impact.members {
+        Some(0) => parts.push("no members".to_string()),
         Some(1) => parts.push("1 member loses this group".to_string()),
         Some(n) => parts.push(format!("{n} members lose this group")),
         None => parts.push("impact unknown (the server does not report members)".to_string()),
