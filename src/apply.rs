@@ -448,7 +448,18 @@ pub async fn run<T: Target>(
         *left.entry(step.change).or_default() += 1;
     }
     let mut outcomes: BTreeMap<usize, Outcome> = BTreeMap::new();
-    let mut ready: BTreeSet<usize> = (0..steps.len()).filter(|&i| waiting[i] == 0).collect();
+    // Deletes are the destructive step: they start only once every create and update has
+    // settled (done, failed or skipped), so an interrupted or failing run never loses a group
+    // before its replacement or its detached children are in place.
+    let is_delete = |i: usize| matches!(steps[i].request, Request::Delete(_));
+    let mut unsettled_writes = (0..steps.len()).filter(|&i| !is_delete(i)).count();
+    let mut settled = vec![false; steps.len()];
+    let mut ready: BTreeSet<usize> = (0..steps.len())
+        .filter(|&i| waiting[i] == 0 && !is_delete(i))
+        .collect();
+    let mut ready_deletes: BTreeSet<usize> = (0..steps.len())
+        .filter(|&i| waiting[i] == 0 && is_delete(i))
+        .collect();
     let mut running = FuturesUnordered::new();
     let report_change =
         |change: usize, outcome: Outcome, outcomes: &mut BTreeMap<usize, Outcome>| {
@@ -468,7 +479,12 @@ pub async fn run<T: Target>(
 
     loop {
         while running.len() < parallelism.max(1) && !cancel.is_cancelled() {
-            let Some(i) = ready.pop_first() else { break };
+            let next = ready.pop_first().or_else(|| {
+                (unsettled_writes == 0)
+                    .then(|| ready_deletes.pop_first())
+                    .flatten()
+            });
+            let Some(i) = next else { break };
             running.push(async move {
                 let result = match &steps[i].request {
                     Request::Create(g) => target.create(g).await,
@@ -482,6 +498,15 @@ pub async fn run<T: Target>(
             break;
         };
         let change = steps[i].change;
+        let mut settle = |step: usize| {
+            if !settled[step] {
+                settled[step] = true;
+                if !is_delete(step) {
+                    unsettled_writes -= 1;
+                }
+            }
+        };
+        settle(i);
         match result {
             Ok(()) => {
                 let remaining = left.entry(change).or_default();
@@ -492,7 +517,11 @@ pub async fn run<T: Target>(
                 for &d in &dependants[i] {
                     waiting[d] -= 1;
                     if waiting[d] == 0 {
-                        ready.insert(d);
+                        if is_delete(d) {
+                            ready_deletes.insert(d);
+                        } else {
+                            ready.insert(d);
+                        }
                     }
                 }
             }
@@ -514,6 +543,8 @@ pub async fn run<T: Target>(
                 while let Some(d) = stack.pop() {
                     if seen.insert(d) {
                         ready.remove(&d);
+                        ready_deletes.remove(&d);
+                        settle(d);
                         report_change(
                             steps[d].change,
                             Outcome::Skipped {
@@ -821,6 +852,17 @@ mod tests {
         );
         assert_eq!(by_id["free"], &Outcome::Done);
         assert_eq!(state(&fake), [Group::new("free")]);
+    }
+
+    #[test]
+    fn deletes_wait_until_every_create_and_update_settled() {
+        let live = [Group::new("old1"), Group::new("old2"), Group::new("u")];
+        let want = [Group::new("new1"), Group::new("new2"), Group::new("u").with_name("U")];
+        let (report, fake) = apply(&live, &want, &["new2"]);
+        assert_eq!(report.done(Action::Delete), 2, "independent deletes still run after a failed create");
+        let log = fake.log.lock().unwrap();
+        let first_delete = log.iter().position(|l| l.starts_with("delete")).expect("deletes");
+        assert!(log[..first_delete].len() == 3 && log[first_delete..].iter().all(|l| l.starts_with("delete")), "{log:?}");
     }
 
     #[test]
