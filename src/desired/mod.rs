@@ -135,7 +135,12 @@ pub fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desired, Di
     parse::parse(path, text, options)
 }
 
+pub use parse::MAX_FILE_BYTES;
+
+mod check;
+mod node;
 mod parse;
+mod suggest;
 
 #[cfg(test)]
 mod tests {
@@ -163,3 +168,6 @@ mod tests {
         assert!(!pat("exact").matches("exactly"));
     }
 }
+
+#[cfg(test)]
+mod parse_tests;

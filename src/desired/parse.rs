@@ -1,26 +1,937 @@
-//! Parsing `groups.yaml` with spans and running every offline check.
+//! Reading `groups.yaml`: bytes → text → located YAML tree → typed records.
+//!
+//! Every problem of shape and type is collected, not just the first; the checks across entries
+//! (duplicates, parents, cycles, …) run afterwards in `check.rs` on whatever could be read.
 
+use std::io::Read as _;
 use std::path::Path;
 
-use super::{Desired, LoadOptions};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use sha2::{Digest as _, Sha256};
+
+use super::check::{self, Entry};
+use super::node::{self, Kind, Limits, Node};
+use super::suggest;
+use super::{Desired, LoadOptions, Mode, ParentRef, Pattern, Safety};
+use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::group::{MAX_NAME_CHARS, is_valid_id};
+
+/// Files above this size are refused before they are read: a groups file of 250,000 groups is
+/// about 20 MiB, so 64 MiB is generous and still bounds memory.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What one file may make the parser build. A group with a name and three parents is about ten
+/// nodes, so 3,000,000 nodes admit roughly 300,000 groups while bounding memory for a hostile
+/// file. Aliases may add at most 1,000,000 nodes in total: legitimate reuse (`parents: *common`
+/// on every group) stays far below, and a billion-laughs file is refused at its first alias
+/// that would cross the line, before anything is expanded. Groups files are three levels deep;
+/// 64 leaves room for anything sensible.
+const LIMITS: Limits = Limits {
+    max_nodes: 3_000_000,
+    max_alias_nodes: 1_000_000,
+    max_depth: 64,
+};
+
+/// Keys of the top-level mapping.
+pub(super) const TOP_KEYS: [&str; 6] =
+    ["groups", "protected", "ignore", "safety", "mode", "$schema"];
+
+/// Keys of one group, canonical names first, then the `gooddata-pipelines` aliases.
+pub(super) const GROUP_KEYS: [&str; 8] = [
+    "id",
+    "name",
+    "parents",
+    "active",
+    "user_group_id",
+    "user_group_name",
+    "parent_user_groups",
+    "is_active",
+];
+
+/// Keys of the `safety:` mapping.
+pub(super) const SAFETY_KEYS: [&str; 2] = ["max_deletes", "max_delete_percent"];
 
 pub(super) fn load(path: &Path, options: LoadOptions) -> Result<Desired, Diagnostics> {
     let display = path.display().to_string();
-    match fs_err::read_to_string(path) {
-        Ok(text) => parse(&display, &text, options),
-        Err(e) => Err(Diagnostics {
-            path: display,
-            source: String::new(),
-            items: vec![Diagnostic::whole_file(e.to_string())],
-        }),
+    let fail = |message: String, hint: &str| Diagnostics {
+        path: display.clone(),
+        source: String::new(),
+        items: vec![Diagnostic::whole_file(message).with_hint(hint)],
+    };
+    // fs-err messages name the path, so the user sees which file could not be opened.
+    let metadata = fs_err::metadata(path).map_err(|e| {
+        fail(
+            e.to_string(),
+            "check the path, or name another file with `-f`",
+        )
+    })?;
+    if metadata.is_dir() {
+        return Err(fail(
+            format!("`{display}` is a directory, not a groups file"),
+            "name the file itself, for example `-f groups.yaml`",
+        ));
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(too_large(&display, metadata.len()));
+    }
+    // Read through a limit as well: pipes and device files report a size of 0, and
+    // `/dev/zero` must not be read forever.
+    let mut bytes = Vec::new();
+    fs_err::File::open(path)
+        .and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| fail(e.to_string(), "check that the file is readable"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(&display, bytes.len() as u64));
+    }
+    let text = decode(&display, bytes)?;
+    parse(&display, &text, options)
+}
+
+fn too_large(path: &str, bytes: u64) -> Diagnostics {
+    Diagnostics {
+        path: path.to_string(),
+        source: String::new(),
+        items: vec![
+            Diagnostic::whole_file(format!(
+                "the file is too large ({} MiB; at most {} MiB)",
+                bytes.div_ceil(1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ))
+            .with_hint("is this the right file? a groups file is a few bytes per group"),
+        ],
     }
 }
 
-pub(super) fn parse(path: &str, text: &str, _options: LoadOptions) -> Result<Desired, Diagnostics> {
-    Err(Diagnostics {
+/// Turns file bytes into text, with a clear error for binary and non-UTF-8 content.
+pub(super) fn decode(path: &str, bytes: Vec<u8>) -> Result<String, Diagnostics> {
+    let whole = |message: &str, hint: &str| Diagnostics {
+        path: path.to_string(),
+        source: String::new(),
+        items: vec![Diagnostic::whole_file(message).with_hint(hint)],
+    };
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(whole(
+            "the file is UTF-16 encoded",
+            "save it as UTF-8 (most editors offer this under \"encoding\")",
+        ));
+    }
+    if bytes.contains(&0) {
+        return Err(whole(
+            "the file looks binary (it contains NUL bytes), not like a groups file",
+            "name a YAML or JSON groups file with `-f`",
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.into_bytes();
+        let before = String::from_utf8_lossy(&bytes[..valid]);
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Diagnostics {
+            path: path.to_string(),
+            source: String::from_utf8_lossy(&bytes).into_owned(),
+            items: vec![
+                Diagnostic::at(
+                    Span { line, col, len: 1 },
+                    "the file is not valid UTF-8 text",
+                )
+                .with_hint("save the file as UTF-8"),
+            ],
+        }
+    })
+}
+
+pub(super) fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desired, Diagnostics> {
+    let fail = |items: Vec<Diagnostic>| Diagnostics {
         path: path.to_string(),
         source: text.to_string(),
-        items: vec![Diagnostic::whole_file("the parser is not written yet")],
+        items,
+    };
+    if text.len() as u64 > MAX_FILE_BYTES {
+        let mut d = too_large(path, text.len() as u64);
+        d.source = text.to_string();
+        return Err(d);
+    }
+    if text.contains('\0') {
+        return Err(fail(vec![
+            Diagnostic::whole_file(
+                "the file looks binary (it contains NUL bytes), not like a groups file",
+            )
+            .with_hint("name a YAML or JSON groups file with `-f`"),
+        ]));
+    }
+
+    let root = node::parse(text, LIMITS).map_err(|d| fail(vec![d]))?;
+
+    let mut reader = Reader::new(text, options);
+    let mut file = reader.read_file(root);
+    let mut diags = reader.diags;
+
+    let mode = file.mode;
+    let groups = check::run(&mut file, options, &mut diags);
+
+    if !diags.is_empty() {
+        // File order reads best; messages about the whole file come first.
+        diags.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
+        return Err(fail(diags));
+    }
+    Ok(Desired {
+        path: path.to_string(),
+        source: text.to_string(),
+        sha256: sha256_hex(text.as_bytes()),
+        mode,
+        protected: file.protected.into_iter().map(|(id, _)| id).collect(),
+        ignore: file.ignore,
+        safety: file.safety,
+        groups,
     })
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for b in digest.iter() {
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
+}
+
+/// What the reader made of the file, before the checks across entries.
+pub(super) struct File {
+    pub(super) mode: Mode,
+    pub(super) protected: Vec<(String, Span)>,
+    pub(super) ignore: Vec<Pattern>,
+    pub(super) safety: Safety,
+    pub(super) entries: Vec<Entry>,
+    /// The `groups` key, or the root list of a bare-list file; `None` when absent.
+    pub(super) groups_span: Option<Span>,
+    /// How many items the groups list has, readable or not.
+    pub(super) group_items: usize,
+    /// The groups could not be read at all (already reported), so "no groups" would be noise.
+    pub(super) groups_unreadable: bool,
+}
+
+struct Reader<'a> {
+    source: &'a str,
+    /// Byte offset of each line's start, for quoting the raw text of a value in hints.
+    line_starts: Vec<usize>,
+    options: LoadOptions,
+    diags: Vec<Diagnostic>,
+}
+
+/// A mapping's entries by key, after duplicate and unknown keys were reported. Values are
+/// moved out as they are read, so no string is copied on the way to the result.
+struct Fields<'a> {
+    items: Vec<Field<'a>>,
+}
+
+struct Field<'a> {
+    name: &'static str,
+    key: Span,
+    value: Node<'a>,
+}
+
+impl<'a> Fields<'a> {
+    /// The key's span and value, removed from the set.
+    fn take(&mut self, name: &str) -> Option<(Span, Node<'a>)> {
+        let i = self.items.iter().position(|f| f.name == name)?;
+        let field = self.items.swap_remove(i);
+        Some((field.key, field.value))
+    }
+}
+
+impl<'a> Reader<'a> {
+    fn new(source: &'a str, options: LoadOptions) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self {
+            source,
+            line_starts,
+            options,
+            diags: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, span: Span, message: impl Into<String>, hint: impl Into<String>) {
+        self.diags
+            .push(Diagnostic::at(span, message).with_hint(hint));
+    }
+
+    /// The text a node was written as, when it sits on one line (for hints like `quote it`).
+    fn raw(&self, span: Span) -> Option<&'a str> {
+        let start = *self.line_starts.get(span.line.checked_sub(1)?)?;
+        let line = self.source[start..].split('\n').next()?;
+        let from = line.char_indices().nth(span.col.checked_sub(1)?)?.0;
+        let rest = &line[from..];
+        let to = rest
+            .char_indices()
+            .nth(span.len)
+            .map_or(rest.len(), |(i, _)| i);
+        Some(&rest[..to]).filter(|s| !s.is_empty())
+    }
+
+    fn read_file(&mut self, root: Node<'a>) -> File {
+        let mut file = File {
+            mode: if self.options.incremental {
+                Mode::Incremental
+            } else {
+                Mode::Full
+            },
+            protected: Vec::new(),
+            ignore: Vec::new(),
+            safety: Safety::default(),
+            entries: Vec::new(),
+            groups_span: None,
+            group_items: 0,
+            groups_unreadable: false,
+        };
+        let root_span = root.span;
+        match root.kind {
+            Kind::Null => {
+                file.groups_unreadable = true;
+                self.diags
+                    .push(Diagnostic::whole_file("the file is empty").with_hint(
+                        "declare groups under `groups:`, for example `groups: [{id: analysts}]`",
+                    ));
+            }
+            Kind::Seq(items) => {
+                // The `gooddata-pipelines` `raw_data` shape: a bare list of groups.
+                file.groups_span = Some(root_span);
+                file.group_items = items.len();
+                file.entries = self.read_groups(items, file.mode);
+            }
+            Kind::Map(map) => {
+                let mut fields = self.fields(map, &TOP_KEYS, Context::Top);
+                if let Some((_, v)) = fields.take("mode") {
+                    if let Some(mode) = self.read_mode(&v) {
+                        if !self.options.incremental {
+                            file.mode = mode;
+                        }
+                    }
+                }
+                if let Some((_, v)) = fields.take("protected") {
+                    file.protected = self.read_protected(v);
+                }
+                if let Some((_, v)) = fields.take("ignore") {
+                    file.ignore = self.read_ignore(v);
+                }
+                if let Some((_, v)) = fields.take("safety") {
+                    file.safety = self.read_safety(v);
+                }
+                if let Some((_, v)) = fields.take("$schema") {
+                    if !matches!(v.kind, Kind::Str(_) | Kind::Null) {
+                        self.type_error("$schema", &v, "a string (the schema's path or URL)");
+                    }
+                }
+                if let Some((k, v)) = fields.take("groups") {
+                    file.groups_span = Some(k);
+                    match v.kind {
+                        Kind::Seq(items) => {
+                            file.group_items = items.len();
+                            file.entries = self.read_groups(items, file.mode);
+                        }
+                        Kind::Null => {}
+                        Kind::Map(_) => {
+                            file.groups_unreadable = true;
+                            self.error(
+                                v.span,
+                                "`groups` must be a list, found a mapping",
+                                "write each group as a list item: `- id: analysts`",
+                            );
+                        }
+                        kind => {
+                            file.groups_unreadable = true;
+                            let v = Node { kind, span: v.span };
+                            self.type_error("groups", &v, "a list of groups");
+                        }
+                    }
+                }
+            }
+            other => {
+                file.groups_unreadable = true;
+                let span = root_span;
+                self.error(
+                    span,
+                    format!(
+                        "a groups file must be a mapping with `groups:` or a list of groups, found {}",
+                        other.describe()
+                    ),
+                    "start the file with `groups:` and list the groups below it",
+                );
+            }
+        }
+        file
+    }
+
+    /// Reports duplicate, non-string and unknown keys; returns the usable entries.
+    fn fields(
+        &mut self,
+        map: Vec<(Node<'a>, Node<'a>)>,
+        allowed: &[&'static str],
+        context: Context,
+    ) -> Fields<'a> {
+        let mut items: Vec<Field<'a>> = Vec::with_capacity(map.len());
+        for (key, value) in map {
+            let Some(name) = key.as_str() else {
+                let raw = self.raw(key.span).unwrap_or("this key").to_string();
+                self.error(
+                    key.span,
+                    format!("keys must be strings, found {}", key.kind.describe()),
+                    format!(
+                        "use one of {}; `{raw}` is not a key gdgroups knows",
+                        list(allowed)
+                    ),
+                );
+                continue;
+            };
+            if let Some(first) = items.iter().find(|f| f.name == name) {
+                let first_line = first.key.line;
+                self.error(
+                    key.span,
+                    format!("duplicate key `{name}` (first given on line {first_line})"),
+                    "a key may appear once per mapping: remove one of them",
+                );
+                continue;
+            }
+            let Some(&name) = allowed.iter().find(|k| **k == name) else {
+                let hint = unknown_key_hint(name, allowed, context);
+                self.error(key.span, format!("unknown key `{name}`"), hint);
+                continue;
+            };
+            items.push(Field {
+                name,
+                key: key.span,
+                value,
+            });
+        }
+        Fields { items }
+    }
+
+    fn type_error(&mut self, key: &str, value: &Node, expected: &str) {
+        let found = value.kind.describe();
+        self.error(
+            value.span,
+            format!("`{key}` must be {expected}, found {found}"),
+            format!("write `{key}:` as {expected}"),
+        );
+    }
+
+    /// A string value; a scalar of another type gets a "quote it" hint with its raw text.
+    fn string(&mut self, key: &str, value: Node<'a>) -> Option<String> {
+        match value.kind {
+            Kind::Str(s) => Some(s.into_owned()),
+            Kind::Bool(_) | Kind::Int(_) | Kind::Float(_) => {
+                let raw = self.raw(value.span).unwrap_or("…").to_string();
+                self.error(
+                    value.span,
+                    format!(
+                        "`{key}` must be a string, found {} `{raw}`",
+                        value.kind.describe()
+                    ),
+                    format!("quote it: `{key}: \"{raw}\"`"),
+                );
+                None
+            }
+            _ => {
+                self.type_error(key, &value, "a string");
+                None
+            }
+        }
+    }
+
+    fn read_mode(&mut self, value: &Node) -> Option<Mode> {
+        match &value.kind {
+            Kind::Null => None,
+            Kind::Str(s) if s == "full" => Some(Mode::Full),
+            Kind::Str(s) if s == "incremental" => Some(Mode::Incremental),
+            _ => {
+                let raw = self.raw(value.span).unwrap_or("…").to_string();
+                self.error(
+                    value.span,
+                    format!("unknown mode `{raw}`"),
+                    "use `mode: full` (the default) or `mode: incremental`",
+                );
+                None
+            }
+        }
+    }
+
+    /// A list of strings; `null` is an empty list.
+    fn string_list(&mut self, key: &str, value: Node<'a>) -> Vec<(String, Span)> {
+        match &value.kind {
+            Kind::Null => Vec::new(),
+            Kind::Seq(_) => {
+                let Kind::Seq(items) = value.kind else {
+                    return Vec::new();
+                };
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    let span = item.span;
+                    if let Some(s) = self.string(key, item) {
+                        out.push((s, span));
+                    }
+                }
+                out
+            }
+            Kind::Str(s) => {
+                self.error(
+                    value.span,
+                    format!("`{key}` must be a list, found a string"),
+                    format!("write a list: `{key}: [{s}]`"),
+                );
+                Vec::new()
+            }
+            _ => {
+                self.type_error(key, &value, "a list of strings");
+                Vec::new()
+            }
+        }
+    }
+
+    fn read_protected(&mut self, value: Node<'a>) -> Vec<(String, Span)> {
+        let mut out: Vec<(String, Span)> = Vec::new();
+        for (id, span) in self.string_list("protected", value) {
+            if !is_valid_id(&id) {
+                self.error(
+                    span,
+                    format!("`{id}` in `protected` is not a valid group id"),
+                    id_rule_hint(&id),
+                );
+            } else if !out.iter().any(|(p, _)| *p == id) {
+                // Listing an id twice is harmless: keep the first.
+                out.push((id, span));
+            }
+        }
+        out
+    }
+
+    fn read_ignore(&mut self, value: Node<'a>) -> Vec<Pattern> {
+        let mut out = Vec::new();
+        for (glob, span) in self.string_list("ignore", value) {
+            let stray = glob
+                .chars()
+                .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '*' | '?')));
+            if let Some(c) = stray {
+                self.error(
+                    span,
+                    format!("ignore pattern `{glob}` contains `{c}`, which no group id has"),
+                    "patterns use `*` (any run of characters) and `?` (one character); everything else matches literally",
+                );
+                continue;
+            }
+            if glob.is_empty() {
+                self.error(
+                    span,
+                    "empty ignore pattern",
+                    "remove it, or write a pattern such as `jit-*`",
+                );
+                continue;
+            }
+            out.push(Pattern { glob, span });
+        }
+        out
+    }
+
+    fn read_safety(&mut self, value: Node<'a>) -> Safety {
+        let mut safety = Safety::default();
+        let map = match value.kind {
+            Kind::Null => return safety,
+            Kind::Map(map) => map,
+            kind => {
+                let value = Node {
+                    kind,
+                    span: value.span,
+                };
+                self.type_error("safety", &value, "a mapping");
+                return safety;
+            }
+        };
+        let mut fields = self.fields(map, &SAFETY_KEYS, Context::Safety);
+        if let Some((_, v)) = fields.take("max_deletes") {
+            match v.kind {
+                Kind::Null => {}
+                Kind::Int(n) if n >= 0 => {
+                    safety.max_deletes = Some(u64::try_from(n).unwrap_or(u64::MAX))
+                }
+                _ => self.error(
+                    v.span,
+                    format!(
+                        "`max_deletes` must be a whole number ≥ 0, found {}",
+                        v.kind.describe()
+                    ),
+                    "for example `max_deletes: 10`; `0` forbids deletes",
+                ),
+            }
+        }
+        if let Some((_, v)) = fields.take("max_delete_percent") {
+            #[allow(clippy::cast_precision_loss)] // the range check below keeps it small
+            let percent = match v.kind {
+                Kind::Null => None,
+                Kind::Int(n) => Some(n as f64),
+                Kind::Float(f) => Some(f),
+                _ => {
+                    self.type_error("max_delete_percent", &v, "a number from 0 to 100");
+                    None
+                }
+            };
+            if let Some(p) = percent {
+                if (0.0..=100.0).contains(&p) {
+                    safety.max_delete_percent = Some(p);
+                } else {
+                    self.error(
+                        v.span,
+                        format!("`max_delete_percent` must be from 0 to 100, found {p}"),
+                        "for example `max_delete_percent: 30` (the default)",
+                    );
+                }
+            }
+        }
+        safety
+    }
+
+    fn read_groups(&mut self, items: Vec<Node<'a>>, mode: Mode) -> Vec<Entry> {
+        let mut entries = Vec::with_capacity(items.len());
+        for item in items {
+            if let Some(entry) = self.read_group(item, mode) {
+                entries.push(entry);
+            }
+        }
+        entries
+    }
+
+    /// One group; `None` when it has no usable id (the problem is reported).
+    fn read_group(&mut self, item: Node<'a>, mode: Mode) -> Option<Entry> {
+        let map = match item.kind {
+            Kind::Map(map) => map,
+            Kind::Str(s) => {
+                let hint = if is_valid_id(&s) {
+                    format!("write `- id: {s}`")
+                } else {
+                    "write each group as a mapping: `- id: analysts`".to_string()
+                };
+                self.error(item.span, "a group must be a mapping with an `id`", hint);
+                return None;
+            }
+            other => {
+                self.error(
+                    item.span,
+                    format!(
+                        "a group must be a mapping with an `id`, found {}",
+                        other.describe()
+                    ),
+                    "write each group as a mapping: `- id: analysts`",
+                );
+                return None;
+            }
+        };
+        // Where the mapping starts, for "no id": its first key.
+        let first_key = map.first().map_or(item.span, |(k, _)| k.span);
+        let mut fields = self.fields(map, &GROUP_KEYS, Context::Group);
+        let id = self.aliased(&mut fields, "id", "user_group_id");
+        let name = self.aliased(&mut fields, "name", "user_group_name");
+        let parents = self.aliased(&mut fields, "parents", "parent_user_groups");
+        let active = self.aliased(&mut fields, "active", "is_active");
+
+        // Without a usable id the entry is dropped, but its other keys are still checked.
+        let id: Option<(String, Span)> = match id {
+            None => {
+                self.error(
+                    first_key,
+                    "group has no `id`",
+                    "every group needs an `id:`, for example `id: analysts`",
+                );
+                None
+            }
+            Some((key, v)) if matches!(v.kind, Kind::Null) => {
+                self.error(
+                    v.span,
+                    format!("`{key}` is empty"),
+                    "every group needs an id, for example `id: analysts`",
+                );
+                None
+            }
+            Some((key, v)) => {
+                let span = v.span;
+                self.string(key, v).map(|id| {
+                    if !is_valid_id(&id) {
+                        self.error(span, format!("invalid group id `{id}`"), id_rule_hint(&id));
+                    }
+                    (id, span)
+                })
+            }
+        };
+        let shown_id = id
+            .as_ref()
+            .map_or("this group", |(id, _)| id.as_str())
+            .to_string();
+
+        let name = match name {
+            None => None,
+            Some((_, v)) if matches!(v.kind, Kind::Null) => None,
+            Some((key, v)) => {
+                let span = v.span;
+                let name = self.string(key, v);
+                if let Some(n) = &name {
+                    // The API counts UTF-16 units (a Java String), so an emoji counts twice.
+                    let units = n.encode_utf16().count();
+                    if units > MAX_NAME_CHARS {
+                        let chars = n.chars().count();
+                        let counted = if chars == units {
+                            String::new()
+                        } else {
+                            format!(", {units} as the API counts them")
+                        };
+                        self.error(
+                            span,
+                            format!(
+                                "name of `{shown_id}` is too long: {chars} characters{counted}, at most {MAX_NAME_CHARS}"
+                            ),
+                            "shorten the name",
+                        );
+                    }
+                }
+                name
+            }
+        };
+
+        let parents = match parents {
+            None => Vec::new(),
+            Some((key, v)) => self.read_parents(key, v),
+        };
+
+        let active = match active {
+            None => true,
+            Some((key, v)) => {
+                if mode == Mode::Full {
+                    self.error(
+                        v.span,
+                        format!("`{key}` is only allowed in incremental mode"),
+                        "add `mode: incremental` at the top of the file or run with `--incremental`; in full mode, delete a group by removing it from the file",
+                    );
+                    true
+                } else {
+                    match v.kind {
+                        Kind::Bool(b) => b,
+                        Kind::Null => true,
+                        _ => {
+                            let raw = self.raw(v.span).unwrap_or("…").to_string();
+                            self.error(
+                                v.span,
+                                format!("`{key}` must be `true` or `false`, found `{raw}`"),
+                                "YAML booleans are `true` and `false`",
+                            );
+                            true
+                        }
+                    }
+                }
+            }
+        };
+
+        let (id, id_span) = id?;
+        Some(Entry {
+            id,
+            span: id_span,
+            name,
+            parents,
+            active,
+        })
+    }
+
+    /// The value of a key that has a `gooddata-pipelines` alias; both given is an error, reported
+    /// at whichever of the two comes second.
+    fn aliased(
+        &mut self,
+        fields: &mut Fields<'a>,
+        canonical: &'static str,
+        alias: &'static str,
+    ) -> Option<(&'static str, Node<'a>)> {
+        match (fields.take(canonical), fields.take(alias)) {
+            (Some((ck, cv)), Some((ak, av))) => {
+                let alias_later = (ak.line, ak.col) > (ck.line, ck.col);
+                let (later, later_name, earlier, earlier_name) = if alias_later {
+                    (ak, alias, ck, canonical)
+                } else {
+                    (ck, canonical, ak, alias)
+                };
+                self.error(
+                    later,
+                    format!(
+                        "`{later_name}` repeats `{earlier_name}` (line {}): `{alias}` is another name for `{canonical}`",
+                        earlier.line
+                    ),
+                    format!("keep only one of `{canonical}` and `{alias}`"),
+                );
+                Some(if alias_later {
+                    (canonical, cv)
+                } else {
+                    (alias, av)
+                })
+            }
+            (Some((_, v)), None) => Some((canonical, v)),
+            (None, Some((_, v))) => Some((alias, v)),
+            (None, None) => None,
+        }
+    }
+
+    fn read_parents(&mut self, key: &str, value: Node<'a>) -> Vec<ParentRef> {
+        let mut out = Vec::new();
+        match value.kind {
+            Kind::Null => {}
+            Kind::Seq(items) => {
+                out.reserve(items.len());
+                for item in items {
+                    match item.kind {
+                        Kind::Str(id) => out.push(ParentRef {
+                            id: id.into_owned(),
+                            span: item.span,
+                        }),
+                        Kind::Bool(_) | Kind::Int(_) | Kind::Float(_) => {
+                            let raw = self.raw(item.span).unwrap_or("…").to_string();
+                            self.error(
+                                item.span,
+                                format!(
+                                    "parent ids must be strings, found {} `{raw}`",
+                                    item.kind.describe()
+                                ),
+                                format!("quote it: `\"{raw}\"`"),
+                            );
+                        }
+                        other => {
+                            self.error(
+                                item.span,
+                                format!("parent ids must be strings, found {}", other.describe()),
+                                format!("list the parents' ids: `{key}: [analysts, sales]`"),
+                            );
+                        }
+                    }
+                }
+            }
+            // `gooddata-pipelines` took parents from CSV as one comma-separated string; a comma
+            // cannot occur in an id, so splitting is unambiguous. Only under the alias key:
+            // `parents: analysts` is far more likely a forgotten list.
+            Kind::Str(s) if key == "parent_user_groups" => {
+                out.extend(self.split_parents(&s, value.span));
+            }
+            Kind::Str(s) => {
+                let list = s
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.error(
+                    value.span,
+                    format!("`{key}` must be a list, found a string"),
+                    format!("write a list: `{key}: [{list}]`"),
+                );
+            }
+            kind => {
+                let value = Node {
+                    kind,
+                    span: value.span,
+                };
+                self.type_error(key, &value, "a list of group ids");
+            }
+        }
+        out
+    }
+
+    /// Splits `"a, b,c"` into parent refs, each pointing at its piece when the raw text allows.
+    fn split_parents(&self, value: &str, span: Span) -> Vec<ParentRef> {
+        // Where the value's characters start inside the raw text: 0 for plain, 1 for quoted
+        // without escapes; otherwise every piece points at the whole string.
+        let raw = self.raw(span);
+        let shift = match raw {
+            Some(r) if r == value => Some(0),
+            Some(r) if r.len() == value.len() + 2 && &r[1..r.len() - 1] == value => Some(1),
+            _ => None,
+        };
+        let mut out = Vec::new();
+        let mut offset_chars = 0;
+        for piece in value.split(',') {
+            let trimmed_start = piece.len() - piece.trim_start().len();
+            let id = piece.trim();
+            if !id.is_empty() {
+                let piece_span = match shift {
+                    Some(shift) => Span {
+                        line: span.line,
+                        col: span.col
+                            + shift
+                            + offset_chars
+                            + piece[..trimmed_start].chars().count(),
+                        len: id.chars().count(),
+                    },
+                    None => span,
+                };
+                out.push(ParentRef {
+                    id: id.to_string(),
+                    span: piece_span,
+                });
+            }
+            offset_chars += piece.chars().count() + 1;
+        }
+        out
+    }
+}
+
+/// Which mapping a key sits in, for hints about keys written at the wrong level.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    Top,
+    Group,
+    Safety,
+}
+
+fn list(keys: &[&str]) -> String {
+    keys.iter()
+        .filter(|k| !k.starts_with('$'))
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn unknown_key_hint(name: &str, allowed: &[&str], context: Context) -> String {
+    if let Some(best) = suggest::closest(name, allowed.iter().copied()) {
+        return format!("did you mean `{best}`?");
+    }
+    let at_top = TOP_KEYS.contains(&name) || suggest::closest(name, TOP_KEYS).is_some();
+    let in_group = GROUP_KEYS.contains(&name) || suggest::closest(name, GROUP_KEYS).is_some();
+    let in_safety = SAFETY_KEYS.contains(&name) || suggest::closest(name, SAFETY_KEYS).is_some();
+    match context {
+        Context::Top if in_group => {
+            "group keys go inside a list item under `groups:`, as in `groups: [{id: analysts}]`"
+                .into()
+        }
+        Context::Top if in_safety => format!("`{name}` goes under `safety:`"),
+        Context::Group | Context::Safety if at_top => {
+            format!("`{name}` is a top-level key: move it out to the start of a line")
+        }
+        Context::Group if in_safety => format!("`{name}` goes under the top-level `safety:`"),
+        _ => format!("the keys here are {}", list(allowed)),
+    }
+}
+
+/// Says which part of the id rule an id breaks.
+pub(super) fn id_rule_hint(id: &str) -> String {
+    let rule = "ids are 1 to 255 letters, digits, `.`, `_` or `-`, not starting with `.`";
+    if id.is_empty() {
+        format!("the id is empty; {rule}")
+    } else if id.len() > 255 {
+        format!("the id is {} characters long; {rule}", id.chars().count())
+    } else if id.starts_with('.') {
+        format!("the id starts with `.`; {rule}")
+    } else if let Some(c) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        let shown = if c == ' ' {
+            "a space".to_string()
+        } else {
+            format!("`{}`", c.escape_debug())
+        };
+        format!("{shown} is not allowed; {rule}")
+    } else {
+        rule.to_string()
+    }
 }

@@ -1,0 +1,492 @@
+//! The checks across entries: duplicate ids, parents (duplicate, self, unknown, deleted),
+//! `ignore` patterns that hit declared groups, cycles, and the empty file in full mode.
+//!
+//! Everything here is linear or near-linear in the number of groups (hash lookups, one
+//! iterative strongly-connected-components pass), so 100,000 groups check in milliseconds and a
+//! 100,000-deep chain cannot overflow the stack.
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+
+use super::parse::{File, id_rule_hint};
+use super::suggest;
+use super::{DesiredGroup, LoadOptions, Mode, ParentRef};
+use crate::diagnostic::{Diagnostic, Span};
+use crate::group::{DEFAULT_BOOTSTRAP_GROUP, Group, is_valid_id};
+
+/// One group as read from the file, before the checks across entries.
+#[derive(Debug, Clone)]
+pub(super) struct Entry {
+    pub(super) id: String,
+    /// The id's value.
+    pub(super) span: Span,
+    pub(super) name: Option<String>,
+    pub(super) parents: Vec<ParentRef>,
+    pub(super) active: bool,
+}
+
+/// Limits the work spent on "did you mean" for unknown parents: comparisons of one unknown id
+/// against all declared ids, summed over distinct unknown ids.
+const SUGGESTION_BUDGET: usize = 2_000_000;
+
+/// Runs the checks; the groups that pass (every one, when nothing is reported) are moved out
+/// of `file.entries` into the result.
+pub(super) fn run(
+    file: &mut File,
+    options: LoadOptions,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<DesiredGroup> {
+    let kept = check(file, options, diags);
+    if !diags.is_empty() {
+        return Vec::new();
+    }
+    // `kept` is ascending: walk the entries once, moving each kept one into its group.
+    let mut kept = kept.into_iter().peekable();
+    let mut groups = Vec::with_capacity(file.entries.len());
+    for (i, e) in std::mem::take(&mut file.entries).into_iter().enumerate() {
+        if kept.next_if_eq(&i).is_none() {
+            continue;
+        }
+        groups.push(DesiredGroup {
+            group: Group {
+                id: e.id,
+                name: e.name,
+                parents: e.parents.iter().map(|p| p.id.clone()).collect(),
+            },
+            active: e.active,
+            span: e.span,
+            parents: e.parents,
+        });
+    }
+    groups
+}
+
+/// Every check across entries; returns the indexes of the entries that stay (the first of
+/// each id), in file order.
+fn check(file: &File, options: LoadOptions, diags: &mut Vec<Diagnostic>) -> Vec<usize> {
+    let mode = file.mode;
+    let entries = &file.entries;
+
+    if mode == Mode::Full
+        && file.group_items == 0
+        && !file.groups_unreadable
+        && !options.allow_empty
+    {
+        let message = "no groups declared: in full mode this would delete every group that is not protected or ignored";
+        let hint = "declare the groups under `groups:`; to really delete everything, pass `--allow-empty`; to change only some groups, use `mode: incremental`";
+        diags.push(match file.groups_span {
+            Some(span) => Diagnostic::at(span, message).with_hint(hint),
+            None => Diagnostic::whole_file(message).with_hint(hint),
+        });
+    }
+
+    let kept = dedupe(entries, mode, diags);
+
+    // Ids that count as declared for parent references: in incremental mode a group with
+    // `active: false` is on its way out and cannot be a parent.
+    let mut declared: HashMap<&str, usize> = HashMap::with_capacity(kept.len());
+    for &i in &kept {
+        declared.insert(entries[i].id.as_str(), i);
+    }
+
+    let protected: HashSet<&str> = file.protected.iter().map(|(id, _)| id.as_str()).collect();
+    let mut suggestions = Suggestions::new(&kept, entries);
+
+    // Per entry: parents resolved to declared entries (the graph's edges).
+    let mut edges: Vec<Vec<(usize, Span)>> = vec![Vec::new(); entries.len()];
+    for &i in &kept {
+        let entry = &entries[i];
+        if !entry.active {
+            // A group being deleted keeps no parents; nothing to check about them.
+            continue;
+        }
+        check_parents(
+            entry,
+            mode,
+            &declared,
+            entries,
+            &protected,
+            file,
+            &mut suggestions,
+            &mut edges[i],
+            diags,
+        );
+    }
+
+    check_ignore(file, &kept, entries, diags);
+    check_cycles(&kept, entries, &edges, diags);
+    kept
+}
+
+/// Keeps the first entry of each id. A second one is an error, except in incremental mode
+/// when it says exactly the same as the first.
+fn dedupe(entries: &[Entry], mode: Mode, diags: &mut Vec<Diagnostic>) -> Vec<usize> {
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    let mut kept = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.iter().enumerate() {
+        let Some(&f) = first.get(entry.id.as_str()) else {
+            first.insert(entry.id.as_str(), i);
+            kept.push(i);
+            continue;
+        };
+        let earlier = &entries[f];
+        let line = earlier.span.line;
+        if mode == Mode::Full {
+            diags.push(
+                Diagnostic::at(
+                    entry.span,
+                    format!(
+                        "duplicate id `{}` (first declared on line {line})",
+                        entry.id
+                    ),
+                )
+                .with_hint("declare each group once: merge the two entries or rename one"),
+            );
+            continue;
+        }
+        let mut differs = Vec::new();
+        if earlier.name != entry.name {
+            differs.push("name");
+        }
+        if parent_set(earlier) != parent_set(entry) {
+            differs.push("parents");
+        }
+        if earlier.active != entry.active {
+            differs.push("active");
+        }
+        if !differs.is_empty() {
+            diags.push(
+                Diagnostic::at(
+                    entry.span,
+                    format!(
+                        "conflicting entries for `{}`: the {} differ from line {line}",
+                        entry.id,
+                        differs.join(" and ")
+                    ),
+                )
+                .with_hint("list a group once, or repeat it only with identical values"),
+            );
+        }
+    }
+    kept
+}
+
+fn parent_set(entry: &Entry) -> BTreeSet<&str> {
+    entry.parents.iter().map(|p| p.id.as_str()).collect()
+}
+
+#[allow(clippy::too_many_arguments)] // one call site; a struct would only rename the list
+fn check_parents(
+    entry: &Entry,
+    mode: Mode,
+    declared: &HashMap<&str, usize>,
+    entries: &[Entry],
+    protected: &HashSet<&str>,
+    file: &File,
+    suggestions: &mut Suggestions<'_>,
+    edges: &mut Vec<(usize, Span)>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let parents = &entry.parents;
+    // Lists are short; a map only pays off for long ones.
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for (k, parent) in parents.iter().enumerate() {
+        let earlier = if parents.len() > 16 {
+            match seen.entry(parent.id.as_str()) {
+                std::collections::hash_map::Entry::Occupied(o) => Some(*o.get()),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(parent.span);
+                    None
+                }
+            }
+        } else {
+            parents[..k]
+                .iter()
+                .find(|p| p.id == parent.id)
+                .map(|p| p.span)
+        };
+        if let Some(first) = earlier {
+            diags.push(
+                Diagnostic::at(
+                    parent.span,
+                    format!(
+                        "parent `{}` is listed twice (also at line {}, column {})",
+                        parent.id, first.line, first.col
+                    ),
+                )
+                .with_hint("parents are a set: remove the repeated one"),
+            );
+            continue;
+        }
+        if !is_valid_id(&parent.id) {
+            diags.push(
+                Diagnostic::at(parent.span, format!("invalid parent id `{}`", parent.id))
+                    .with_hint(id_rule_hint(&parent.id)),
+            );
+            continue;
+        }
+        if parent.id == entry.id {
+            diags.push(
+                Diagnostic::at(
+                    parent.span,
+                    format!("group `{}` lists itself as a parent", entry.id),
+                )
+                .with_hint("remove it from its own `parents`"),
+            );
+            continue;
+        }
+        if let Some(&p) = declared.get(parent.id.as_str()) {
+            let target = &entries[p];
+            if target.active {
+                edges.push((p, parent.span));
+            } else {
+                diags.push(
+                    Diagnostic::at(
+                        parent.span,
+                        format!(
+                            "parent `{}` is deleted by this file (`active: false` on line {})",
+                            parent.id, target.span.line
+                        ),
+                    )
+                    .with_hint(
+                        "keep the parent (`active: true`) or remove it from this group's parents",
+                    ),
+                );
+            }
+            continue;
+        }
+        // Not declared. In incremental mode any live group may be a parent (the plan checks it);
+        // in full mode only groups the file keeps alive on the server.
+        if mode == Mode::Incremental
+            || protected.contains(parent.id.as_str())
+            || parent.id == DEFAULT_BOOTSTRAP_GROUP
+            || file.ignore.iter().any(|p| p.matches(&parent.id))
+        {
+            continue;
+        }
+        let hint = match suggestions.closest(&parent.id) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!(
+                "declare a group `{}` in this file, or add it to `protected:` if it exists on the server and is kept as it is",
+                parent.id
+            ),
+        };
+        diags.push(
+            Diagnostic::at(parent.span, format!("unknown parent `{}`", parent.id)).with_hint(hint),
+        );
+    }
+}
+
+/// "Did you mean" over the declared ids, cached per unknown id and bounded in total work.
+struct Suggestions<'a> {
+    ids: Vec<&'a str>,
+    cache: HashMap<String, Option<&'a str>>,
+    spent: usize,
+}
+
+impl<'a> Suggestions<'a> {
+    fn new(kept: &[usize], entries: &'a [Entry]) -> Self {
+        Self {
+            ids: kept
+                .iter()
+                .filter(|&&i| entries[i].active)
+                .map(|&i| entries[i].id.as_str())
+                .collect(),
+            cache: HashMap::new(),
+            spent: 0,
+        }
+    }
+
+    fn closest(&mut self, word: &str) -> Option<&'a str> {
+        if let Some(hit) = self.cache.get(word) {
+            return *hit;
+        }
+        if self.spent + self.ids.len() > SUGGESTION_BUDGET {
+            return None;
+        }
+        self.spent += self.ids.len();
+        let best = suggest::closest(word, self.ids.iter().copied());
+        self.cache.insert(word.to_string(), best);
+        best
+    }
+}
+
+/// An `ignore` pattern that matches a declared group contradicts it: is the group managed or
+/// left alone? Reported once per pattern, at the pattern.
+fn check_ignore(file: &File, kept: &[usize], entries: &[Entry], diags: &mut Vec<Diagnostic>) {
+    for pattern in &file.ignore {
+        let mut hits = kept
+            .iter()
+            .map(|&i| &entries[i])
+            .filter(|e| pattern.matches(&e.id));
+        let Some(first) = hits.next() else { continue };
+        let more = hits.count();
+        let also = match more {
+            0 => String::new(),
+            1 => " and 1 more".to_string(),
+            n => format!(" and {n} more"),
+        };
+        diags.push(
+            Diagnostic::at(
+                pattern.span,
+                format!(
+                    "ignore pattern `{}` matches the declared group `{}` (line {}){also}",
+                    pattern.glob, first.id, first.span.line
+                ),
+            )
+            .with_hint(
+                "ignored groups are left alone and declared groups are managed, so a group cannot be both: narrow the pattern or remove the group",
+            ),
+        );
+    }
+}
+
+/// Reports each parent cycle once, at the parent entry of the cycle's first group in the file.
+fn check_cycles(
+    kept: &[usize],
+    entries: &[Entry],
+    edges: &[Vec<(usize, Span)>],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let components = strongly_connected(kept, edges, entries.len());
+    for component in components {
+        if component.len() < 2 {
+            continue;
+        }
+        // The first member in file order; entry indexes are file order.
+        let Some(&start) = component.iter().min() else {
+            continue;
+        };
+        let members: HashSet<usize> = component.iter().copied().collect();
+        let Some(path) = shortest_cycle(start, &members, edges) else {
+            continue;
+        };
+        let first_edge = path[1];
+        let span = edges[start]
+            .iter()
+            .find(|(to, _)| *to == first_edge)
+            .map_or(entries[start].span, |(_, s)| *s);
+        let shown: Vec<&str> = path.iter().map(|&i| entries[i].id.as_str()).collect();
+        let mut hint =
+            "a group cannot be its own ancestor: remove one of these parent links".to_string();
+        let others: BTreeSet<usize> = members
+            .iter()
+            .copied()
+            .filter(|m| !path.contains(m))
+            .collect();
+        if !others.is_empty() {
+            let names: Vec<String> = others
+                .iter()
+                .take(5)
+                .map(|&i| format!("`{}`", entries[i].id))
+                .collect();
+            let rest = others.len().saturating_sub(5);
+            let tail = if rest > 0 {
+                format!(" and {rest} more")
+            } else {
+                String::new()
+            };
+            hint.push_str(&format!(
+                "; {}{tail} {} in the same loop",
+                names.join(", "),
+                if others.len() == 1 {
+                    "is also"
+                } else {
+                    "are also"
+                }
+            ));
+        }
+        diags.push(
+            Diagnostic::at(span, format!("parent cycle: {}", shown.join(" → "))).with_hint(hint),
+        );
+    }
+}
+
+/// Tarjan's algorithm with an explicit stack, over the kept entries.
+fn strongly_connected(kept: &[usize], edges: &[Vec<(usize, Span)>], n: usize) -> Vec<Vec<usize>> {
+    const UNSEEN: usize = usize::MAX;
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut components = Vec::new();
+    let mut next = 0;
+    // (node, position in its edge list)
+    let mut calls: Vec<(usize, usize)> = Vec::new();
+    for &root in kept {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        calls.push((root, 0));
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut pos)) = calls.last_mut() {
+            if let Some(&(w, _)) = edges[v].get(*pos) {
+                *pos += 1;
+                if index[w] == UNSEEN {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    calls.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            calls.pop();
+            if let Some(&(parent, _)) = calls.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut component = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    component.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                components.push(component);
+            }
+        }
+    }
+    components
+}
+
+/// The shortest path `start → … → start` inside one component, by breadth-first search.
+fn shortest_cycle(
+    start: usize,
+    members: &HashSet<usize>,
+    edges: &[Vec<(usize, Span)>],
+) -> Option<Vec<usize>> {
+    let mut came_from: HashMap<usize, usize> = HashMap::new();
+    let mut queue = VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for &(w, _) in &edges[v] {
+            if !members.contains(&w) {
+                continue;
+            }
+            if w == start {
+                // Walk back from `v` to `start`, then read it forwards and close the loop.
+                let mut path = vec![v];
+                let mut cur = v;
+                while cur != start {
+                    cur = *came_from.get(&cur)?;
+                    path.push(cur);
+                }
+                path.reverse();
+                path.push(start);
+                return Some(path);
+            }
+            if let std::collections::hash_map::Entry::Vacant(slot) = came_from.entry(w) {
+                slot.insert(v);
+                queue.push_back(w);
+            }
+        }
+    }
+    None
+}
