@@ -857,12 +857,27 @@ mod tests {
     #[test]
     fn deletes_wait_until_every_create_and_update_settled() {
         let live = [Group::new("old1"), Group::new("old2"), Group::new("u")];
-        let want = [Group::new("new1"), Group::new("new2"), Group::new("u").with_name("U")];
+        let want = [
+            Group::new("new1"),
+            Group::new("new2"),
+            Group::new("u").with_name("U"),
+        ];
         let (report, fake) = apply(&live, &want, &["new2"]);
-        assert_eq!(report.done(Action::Delete), 2, "independent deletes still run after a failed create");
+        assert_eq!(
+            report.done(Action::Delete),
+            2,
+            "independent deletes still run after a failed create"
+        );
         let log = fake.log.lock().unwrap();
-        let first_delete = log.iter().position(|l| l.starts_with("delete")).expect("deletes");
-        assert!(log[..first_delete].len() == 3 && log[first_delete..].iter().all(|l| l.starts_with("delete")), "{log:?}");
+        let first_delete = log
+            .iter()
+            .position(|l| l.starts_with("delete"))
+            .expect("deletes");
+        assert!(
+            log[..first_delete].len() == 3
+                && log[first_delete..].iter().all(|l| l.starts_with("delete")),
+            "{log:?}"
+        );
     }
 
     #[test]

@@ -142,7 +142,10 @@ pub use parse::MAX_FILE_BYTES;
 mod check;
 mod node;
 mod parse;
+mod records;
 mod suggest;
+
+pub use records::from_groups;
 
 #[cfg(test)]
 mod tests {
