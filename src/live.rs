@@ -30,41 +30,64 @@ impl Live {
     /// sha256 over the canonical form of the groups `include` keeps: one line per group, sorted by
     /// id, with sorted parents. A saved plan stores it; apply refuses when it moved.
     pub fn fingerprint(&self, include: impl Fn(&str) -> bool) -> String {
-        let mut hasher = Sha256::new();
-        for group in self.groups.values().filter(|g| include(&g.id)) {
-            hasher.update(canonical(group).as_bytes());
-            hasher.update(b"\n");
-        }
-        hex(&hasher.finalize())
+        self.hash(include, false).0
     }
 
     /// A short hash of each group `include` keeps: enough to say which groups moved.
     pub fn digests(&self, include: impl Fn(&str) -> bool) -> BTreeMap<String, String> {
-        self.groups
-            .values()
-            .filter(|g| include(&g.id))
-            .map(|g| {
-                let digest = Sha256::digest(canonical(g).as_bytes());
-                (g.id.clone(), hex(&digest[..6]))
-            })
-            .collect()
+        self.hash(include, true).1
+    }
+
+    /// [`Live::fingerprint`] and [`Live::digests`] in one pass over the groups: a plan records
+    /// both, and writing each group's canonical line is the costly part.
+    pub fn fingerprint_and_digests(
+        &self,
+        include: impl Fn(&str) -> bool,
+    ) -> (String, BTreeMap<String, String>) {
+        self.hash(include, true)
+    }
+
+    fn hash(
+        &self,
+        include: impl Fn(&str) -> bool,
+        digests: bool,
+    ) -> (String, BTreeMap<String, String>) {
+        let mut hasher = Sha256::new();
+        let mut line = Vec::with_capacity(256);
+        let mut short = Vec::new();
+        for group in self.groups.values().filter(|g| include(&g.id)) {
+            line.clear();
+            canonical(group, &mut line);
+            hasher.update(&line);
+            hasher.update(b"\n");
+            if digests {
+                short.push((group.id.clone(), hex(&Sha256::digest(&line)[..6])));
+            }
+        }
+        // `groups` is sorted by id, so collecting sorts an already sorted run: linear.
+        (hex(&hasher.finalize()), short.into_iter().collect())
     }
 }
 
-/// One group as one unambiguous line (`serde_json` quotes and escapes), parents sorted.
-fn canonical(group: &Group) -> String {
-    serde_json::json!([group.id, group.name, group.parents]).to_string()
+/// One group as one unambiguous line (`serde_json` quotes and escapes), parents sorted:
+/// `["id","name",["p1","p2"]]`, or `null` for a group without a name. Written straight into
+/// `out`: the bytes are those of `json!([id, name, parents]).to_string()`, without building the
+/// value first.
+fn canonical(group: &Group, out: &mut Vec<u8>) {
+    let line = (&group.id, &group.name, &group.parents);
+    // Writing strings and sets of strings into a Vec cannot fail.
+    let _ = serde_json::to_writer(out, &line);
 }
 
 /// Lowercase hex of a digest.
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    s
 }
 
 #[cfg(test)]
@@ -83,5 +106,32 @@ mod tests {
         assert_ne!(a.fingerprint(|_| true), b.fingerprint(|_| true));
         let renamed = Live::new([Group::new("a").with_name("A").with_parents(["x", "y"])]);
         assert_ne!(renamed.fingerprint(keep), b.fingerprint(keep));
+    }
+
+    #[test]
+    fn canonical_lines_are_the_json_array_saved_plans_were_hashed_with() {
+        // Saved plans store fingerprints and digests: the bytes must never change.
+        for group in [
+            Group::new("a"),
+            Group::new("b").with_name("Quote \" and \\ and ü and \u{1}"),
+            Group::new("c").with_name("C").with_parents(["z", "x"]),
+        ] {
+            let mut line = Vec::new();
+            canonical(&group, &mut line);
+            let old = serde_json::json!([group.id, group.name, group.parents]).to_string();
+            assert_eq!(String::from_utf8(line).expect("utf-8"), old);
+        }
+        let live = Live::new([Group::new("a").with_name("A"), Group::new("b")]);
+        let (fingerprint, digests) = live.fingerprint_and_digests(|_| true);
+        assert_eq!(fingerprint, live.fingerprint(|_| true));
+        assert_eq!(digests, live.digests(|_| true));
+        assert_eq!(digests["a"].len(), 12);
+        let mut old = Sha256::new();
+        for g in live.groups.values() {
+            old.update(serde_json::json!([g.id, g.name, g.parents]).to_string());
+            old.update(b"\n");
+        }
+        assert_eq!(fingerprint, hex(&old.finalize()));
+        assert_eq!(hex(&[0x00, 0x7f, 0xff]), "007fff");
     }
 }

@@ -1,6 +1,6 @@
 //! Diffing the desired state against the live one (spec §3).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::order::{dependencies_first, find_cycles};
 use super::{Action, Change, Impact, Note, Plan, PlanOptions, Source, Summary};
@@ -134,7 +134,8 @@ pub fn compute(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<
         }
     }
 
-    let keep = |id: &str| !desired.is_ignored(id);
+    let (live_fingerprint, live_groups) =
+        live.fingerprint_and_digests(|id: &str| !desired.is_ignored(id));
     Ok(Plan {
         host: options.host.clone(),
         mode: desired.mode,
@@ -142,8 +143,8 @@ pub fn compute(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<
             desired_sha256: desired.sha256.clone(),
             bootstrap_group: live.bootstrap_group.clone(),
             ignore: desired.ignore.iter().map(|p| p.glob.clone()).collect(),
-            live_fingerprint: live.fingerprint(keep),
-            live_groups: live.digests(keep),
+            live_fingerprint,
+            live_groups,
             safety: desired.safety,
         },
         changes,
@@ -159,29 +160,49 @@ fn rename_hints(changes: &[Change]) -> Vec<Note> {
         .filter(|c| c.action == Action::Create)
         .filter_map(|c| c.after.as_ref())
         .collect();
+    // Creates indexed by name and by parent set: comparing every delete with every create took
+    // 15 s for a plan of 30,000 deletes and 40,000 creates.
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_parents: HashMap<&BTreeSet<String>, Vec<usize>> = HashMap::new();
+    for (i, new) in created.iter().enumerate() {
+        if let Some(name) = &new.name {
+            by_name.entry(name).or_default().push(i);
+        }
+        if !new.parents.is_empty() {
+            by_parents.entry(&new.parents).or_default().push(i);
+        }
+    }
     let mut notes = Vec::new();
+    let mut matches: Vec<usize> = Vec::new();
     for deleted in changes
         .iter()
         .filter(|c| c.action == Action::Delete)
         .filter_map(|c| c.before.as_ref())
     {
-        for new in &created {
+        matches.clear();
+        if let Some(same) = deleted.name.as_deref().and_then(|n| by_name.get(n)) {
+            matches.extend(same);
+        }
+        if let Some(same) = by_parents.get(&deleted.parents) {
+            matches.extend(same);
+        }
+        // In plan order, each create once, as the pairwise comparison listed them.
+        matches.sort_unstable();
+        matches.dedup();
+        for new in matches.iter().map(|&i| created[i]) {
             let same_name = deleted.name.is_some() && deleted.name == new.name;
-            let same_parents = !deleted.parents.is_empty() && deleted.parents == new.parents;
-            if same_name || same_parents {
-                let why = if same_name {
-                    "the same name"
-                } else {
-                    "the same parents"
-                };
-                notes.push(Note {
-                    id: deleted.id.clone(),
-                    text: format!(
-                        "looks like a rename to `{}` ({why}): ids are immutable, so members and permissions of `{}` will be lost",
-                        new.id, deleted.id
-                    ),
-                });
-            }
+            let why = if same_name {
+                "the same name"
+            } else {
+                "the same parents"
+            };
+            notes.push(Note {
+                id: deleted.id.clone(),
+                text: format!(
+                    "looks like a rename to `{}` ({why}): ids are immutable, so members and permissions of `{}` will be lost",
+                    new.id, deleted.id
+                ),
+            });
         }
     }
     notes
@@ -561,6 +582,39 @@ mod tests {
         let desired = declared(&[Group::new("p"), Group::new("new").with_name("A")]);
         let live = Live::new([Group::new("p"), Group::new("old").with_name("B")]);
         assert!(plan_of(&desired, &live).notes.is_empty());
+    }
+
+    #[test]
+    fn rename_hints_list_each_matching_create_once_in_plan_order() {
+        let desired = declared(&[
+            Group::new("p"),
+            Group::new("n1").with_name("A").with_parents(["p"]),
+            Group::new("n2").with_name("B").with_parents(["p"]),
+            Group::new("n3").with_name("A"),
+            Group::new("n4").with_name("C"),
+        ]);
+        let live = Live::new([
+            Group::new("p"),
+            Group::new("old").with_name("A").with_parents(["p"]),
+        ]);
+        let notes: Vec<String> = plan_of(&desired, &live)
+            .notes
+            .into_iter()
+            .map(|n| format!("{}: {}", n.id, n.text))
+            .collect();
+        let hint = |new: &str, why: &str| {
+            format!(
+                "old: looks like a rename to `{new}` (the same {why}): ids are immutable, so members and permissions of `old` will be lost"
+            )
+        };
+        assert_eq!(
+            notes,
+            [
+                hint("n1", "name"),
+                hint("n2", "parents"),
+                hint("n3", "name")
+            ]
+        );
     }
 
     #[test]

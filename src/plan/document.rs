@@ -40,12 +40,37 @@ impl PlanDocument {
         doc
     }
 
+    /// sha256 of the compact JSON of the document without `plan_hash`. It is serialized straight
+    /// into the hasher: building a `serde_json::Value` first took a second for 100,000
+    /// operations, and gives the same bytes (fields in declaration order, as `preserve_order`
+    /// keeps them).
     fn content_hash(&self) -> String {
-        let mut unhashed = serde_json::to_value(self).unwrap_or_default();
-        if let Some(map) = unhashed.as_object_mut() {
-            map.remove("plan_hash");
+        #[derive(Serialize)]
+        struct Unhashed<'a> {
+            format_version: u32,
+            gdgroups_version: &'a str,
+            #[serde(flatten)]
+            plan: &'a Plan,
         }
-        hex(&Sha256::digest(unhashed.to_string().as_bytes()))
+        struct Hashing(Sha256);
+        impl std::io::Write for Hashing {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.update(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut hashing = Hashing(Sha256::new());
+        let unhashed = Unhashed {
+            format_version: self.format_version,
+            gdgroups_version: &self.gdgroups_version,
+            plan: &self.plan,
+        };
+        // Serializing these types into a writer that never fails cannot fail.
+        let _ = serde_json::to_writer(&mut hashing, &unhashed);
+        hex(&hashing.0.finalize())
     }
 
     /// Pretty JSON with a final newline.
@@ -240,6 +265,34 @@ mod tests {
                 .contains("invalid JSON")
         );
         assert!(!text.contains("token"));
+    }
+
+    #[test]
+    fn the_hash_is_that_of_the_document_value_without_plan_hash() {
+        // Saved plans carry this hash: it must stay what `Value` serialization gave.
+        let live = Live::new([
+            Group::new("a").with_name("A \"quoted\" ü"),
+            Group::new("b").with_parents(["a"]),
+            Group::new("jit-1"),
+        ]);
+        let mut plan = plan_for(&live);
+        plan.source.safety.max_delete_percent = Some(12.5);
+        plan.source.safety.max_deletes = Some(3);
+        plan.hold_deletes("--no-delete");
+        plan.notes.push(crate::plan::Note {
+            id: "a".into(),
+            text: "a note".into(),
+        });
+        let doc = PlanDocument::new(plan);
+        let mut value = serde_json::to_value(&doc).expect("value");
+        value
+            .as_object_mut()
+            .expect("an object")
+            .remove("plan_hash");
+        assert_eq!(
+            doc.plan_hash,
+            hex(&Sha256::digest(value.to_string().as_bytes()))
+        );
     }
 
     #[test]
