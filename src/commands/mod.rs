@@ -10,7 +10,7 @@ pub mod validate;
 use crate::cli::{FileArgs, Format, GlobalArgs, RenderArgs};
 use crate::connection;
 use crate::context::Context;
-use crate::desired::{self, Desired, LoadOptions};
+use crate::desired::{self, Desired, LoadOptions, Mode};
 use crate::error::Error;
 use crate::gooddata::Client;
 use crate::live::Live;
@@ -30,12 +30,22 @@ pub struct Ctx<'a> {
 }
 
 /// Loads and checks the desired state.
+/// An empty `groups` list in full mode would delete every unprotected group: that is a safety
+/// refusal (exit 4, naming `--allow-empty`), not a syntax error, so it is decided here.
 pub(crate) fn load_desired(args: &FileArgs) -> Result<Desired, Error> {
     let options = LoadOptions {
         incremental: args.incremental,
-        allow_empty: args.allow_empty,
+        allow_empty: true,
     };
-    desired::load(&args.file, options).map_err(Error::Input)
+    let desired = desired::load(&args.file, options).map_err(Error::Input)?;
+    if desired.mode == Mode::Full && desired.groups.is_empty() && !args.allow_empty {
+        return Err(Error::Refused(format!(
+            "{} declares no groups: in full mode that deletes every group that is not protected or ignored. \
+             Pass --allow-empty if that is really meant, or use `mode: incremental` to change only some groups",
+            desired.path
+        )));
+    }
+    Ok(desired)
 }
 
 /// Connects, fetches the live state, and computes the plan: the shared first half of `plan` and
