@@ -11,7 +11,7 @@ use crate::output::ColorChoice;
 #[derive(Debug, Parser)]
 #[command(
     name = "gdgroups",
-    version = crate::VERSION,
+    version = crate::LONG_VERSION,
     propagate_version = true,
     after_help = "Credentials: GDGROUPS_HOST / GDGROUPS_TOKEN (or GOODDATA_HOST / GOODDATA_TOKEN).\n\
                   Try it without an account: `gdgroups sandbox` in one terminal, then\n\
@@ -19,7 +19,7 @@ use crate::output::ColorChoice;
 )]
 pub struct Cli {
     /// Options for every command.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Global options")]
     pub global: GlobalArgs,
     /// The command to run.
     #[command(subcommand)]
@@ -29,8 +29,13 @@ pub struct Cli {
 /// Options that every command accepts.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Organization URL, e.g. `https://acme.cloud.gooddata.com` [env: `GDGROUPS_HOST`, `GOODDATA_HOST`].
-    #[arg(long, global = true, value_name = "URL")]
+    /// Organization URL.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        help = "Organization URL, e.g. https://acme.cloud.gooddata.com [env: GDGROUPS_HOST, GOODDATA_HOST]"
+    )]
     pub host: Option<String>,
     /// Profile in the GoodData profiles file.
     #[arg(long, global = true, value_name = "NAME")]
