@@ -262,6 +262,12 @@ pub struct SandboxArgs {
     /// Seed of the fault injection's random choices, for reproducible runs.
     #[arg(long, value_name = "N")]
     pub rng_seed: Option<u64>,
+    /// Serve HTTPS with this PEM certificate chain (server certificate first); needs --tls-key.
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {

@@ -4,3 +4,4 @@ mod common;
 mod core_loop;
 mod exit_codes;
 mod malformed;
+mod tls;
