@@ -296,6 +296,12 @@ pub struct SandboxArgs {
     /// apply reports a partial failure.
     #[arg(long, value_name = "ID")]
     pub refuse_write: Vec<String>,
+    /// Serve HTTPS with this PEM certificate chain (server certificate first); needs --tls-key.
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {

@@ -6,3 +6,4 @@ mod exit_codes;
 mod malformed;
 mod resilience;
 mod secrets;
+mod tls;
