@@ -378,7 +378,7 @@ fn trace_outcome(report: &ChangeReport) {
     let id = report.id.as_str();
     match &report.outcome {
         Outcome::Done => {
-            tracing::info!(target: "gdgroups::apply", id, action, outcome = "done", "{action} {id}: done")
+            tracing::info!(target: "gdgroups::apply", id, action, outcome = "done", "{action} {id}: done");
         }
         Outcome::Failed {
             error,

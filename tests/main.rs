@@ -3,6 +3,7 @@
 mod common;
 mod core_loop;
 mod exit_codes;
+mod library;
 mod malformed;
 mod resilience;
 mod secrets;
