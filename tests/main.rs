@@ -1,5 +1,6 @@
 //! One integration-test binary: the real `gdgroups` against the real sandbox over HTTP.
 
+mod cli;
 mod common;
 mod core_loop;
 mod exit_codes;
