@@ -317,7 +317,14 @@ impl Provisioner {
         groups: impl Iterator<Item = (Group, bool)>,
         mode: Mode,
     ) -> Result<Desired, Error> {
-        desired::from_groups(groups.collect(), mode, &self.protected).map_err(Error::Input)
+        let groups: Vec<(Group, bool)> = groups.collect();
+        if mode == Mode::Full && groups.is_empty() {
+            return Err(Error::Refused(
+                "a full load of no groups would delete every group that is not protected; refusing"
+                    .into(),
+            ));
+        }
+        desired::from_groups(groups, mode, &self.protected).map_err(Error::Input)
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod convergence;
 mod core_loop;
 mod exit_codes;
 mod library;
