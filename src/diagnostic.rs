@@ -88,30 +88,27 @@ impl Diagnostics {
     fn render_one(&self, d: &Diagnostic, out: &mut String) {
         use fmt::Write as _;
         let _ = writeln!(out, "error: {}", d.message);
-        match d.span {
-            Some(span) => {
-                let line_text = self.source.lines().nth(span.line.saturating_sub(1));
-                let gutter = span.line.to_string().len();
-                let pad = " ".repeat(gutter);
-                let _ = writeln!(out, "{pad}--> {}:{}:{}", self.path, span.line, span.col);
-                if let Some(text) = line_text {
-                    let text = sanitize(text);
-                    let _ = writeln!(out, "{pad} |");
-                    let _ = writeln!(out, "{} | {text}", span.line);
-                    let col = span.col.saturating_sub(1);
-                    let width = text.chars().count().saturating_sub(col).max(1);
-                    let carets = "^".repeat(span.len.clamp(1, width));
-                    let _ = writeln!(out, "{pad} | {}{carets}", " ".repeat(col));
-                }
-                if let Some(hint) = &d.hint {
-                    let _ = writeln!(out, "{pad} = help: {hint}");
-                }
+        if let Some(span) = d.span {
+            let line_text = self.source.lines().nth(span.line.saturating_sub(1));
+            let gutter = span.line.to_string().len();
+            let pad = " ".repeat(gutter);
+            let _ = writeln!(out, "{pad}--> {}:{}:{}", self.path, span.line, span.col);
+            if let Some(text) = line_text {
+                let text = sanitize(text);
+                let _ = writeln!(out, "{pad} |");
+                let _ = writeln!(out, "{} | {text}", span.line);
+                let col = span.col.saturating_sub(1);
+                let width = text.chars().count().saturating_sub(col).max(1);
+                let carets = "^".repeat(span.len.clamp(1, width));
+                let _ = writeln!(out, "{pad} | {}{carets}", " ".repeat(col));
             }
-            None => {
-                let _ = writeln!(out, " --> {}", self.path);
-                if let Some(hint) = &d.hint {
-                    let _ = writeln!(out, "  = help: {hint}");
-                }
+            if let Some(hint) = &d.hint {
+                let _ = writeln!(out, "{pad} = help: {hint}");
+            }
+        } else {
+            let _ = writeln!(out, " --> {}", self.path);
+            if let Some(hint) = &d.hint {
+                let _ = writeln!(out, "  = help: {hint}");
             }
         }
     }

@@ -1,7 +1,151 @@
 //! gdgroups keeps the user groups of a GoodData Cloud / GoodData.CN organization equal to a
 //! reviewed file.
+//!
+//! Data flows one way: `groups.yaml` is parsed into [`desired::Desired`], the API client reads
+//! [`live::Live`], [`plan::compute`] diffs them without any I/O, and the plan is rendered
+//! ([`render`]) or carried out ([`apply`]). [`sandbox`] is a local GoodData user-group API.
 
+pub mod apply;
+pub mod cli;
+pub mod commands;
+pub mod connection;
+pub mod context;
 pub mod desired;
 pub mod diagnostic;
+pub mod error;
+pub mod gooddata;
 pub mod group;
+pub mod live;
+pub mod output;
+pub mod plan;
+pub mod provision;
+pub mod render;
 pub mod sandbox;
+
+use std::ffi::OsString;
+
+use clap::Parser as _;
+
+use crate::apply::Cancel;
+use crate::cli::{Cli, Command};
+use crate::commands::Ctx;
+use crate::context::Context;
+use crate::error::{Error, Exit};
+use crate::output::Output;
+
+/// The version of gdgroups.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// `0.1.0 (commit 1a2b3c4d5e6f)`: the version and the git commit it was built from.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("GDGROUPS_COMMIT"),
+    ")"
+);
+
+/// Runs the command line `args` in the surroundings `ctx` and returns the exit code (spec §6).
+pub fn run(args: impl IntoIterator<Item = OsString>, ctx: &Context) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap's own exit code 2 would collide with `plan --detailed-exitcode`.
+            let code = if e.use_stderr() { 64 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let out = Output::new(cli.global.color, cli.global.quiet, ctx);
+    init_logging(cli.global.verbose, ctx, out.color_err);
+    let command_ctx = Ctx {
+        global: &cli.global,
+        env: ctx,
+        out: out.clone(),
+    };
+    let result = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(dispatch(&cli.command, &command_ctx)),
+        Err(e) => Err(Error::Io(format!("cannot start the async runtime: {e}"))),
+    };
+    match result {
+        Ok(exit) => exit.code(),
+        Err(error) => {
+            let red = console::Style::new().red().bold();
+            out.always(
+                &format!("{} {error}", out.err_style(&red, "error:"))
+                    .replace("error: error: ", "error: "),
+            );
+            error.exit_code()
+        }
+    }
+}
+
+async fn dispatch(command: &Command, ctx: &Ctx<'_>) -> Result<Exit, Error> {
+    let cancel = Cancel::default();
+    let watcher = tokio::spawn(watch_signals(cancel.clone()));
+    let result = match command {
+        Command::Validate(args) => commands::validate::run(args, ctx),
+        Command::Show(args) => commands::show::run(args, ctx),
+        Command::Completions(args) => commands::completions::completions(args, ctx),
+        Command::Man => commands::completions::man(ctx),
+        Command::Plan(args) => commands::plan::run(args, ctx).await,
+        Command::Apply(args) => commands::apply::run(args, ctx, &cancel).await,
+        Command::Sandbox(args) => commands::sandbox::run(args, ctx).await,
+    };
+    watcher.abort();
+    result
+}
+
+/// First Ctrl-C (or SIGTERM): no new operation starts, running ones finish. Second: exit now.
+async fn watch_signals(cancel: Cancel) {
+    loop {
+        wait_for_signal().await;
+        if cancel.is_cancelled() {
+            std::process::exit(130);
+        }
+        cancel.cancel();
+    }
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// `-v` logs requests, `-vv` more; `GDGROUPS_LOG` overrides with a `tracing` filter.
+fn init_logging(verbose: u8, ctx: &Context, color: bool) {
+    let default = match verbose {
+        // Per-operation events duplicate the progress lines and the final report at this level.
+        0 => "warn,gdgroups::apply=off",
+        1 => "gdgroups=debug",
+        _ => "gdgroups=trace,reqwest=debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(ctx.var("GDGROUPS_LOG").unwrap_or(default))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}

@@ -20,11 +20,13 @@ pub enum Mode {
 }
 
 /// Delete thresholds from the file's `safety:` section.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Safety {
     /// Absolute cap on deletes per apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_deletes: Option<u64>,
     /// Cap as a percentage of live managed groups (default 30 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_delete_percent: Option<f64>,
 }
 
@@ -140,7 +142,10 @@ pub use parse::MAX_FILE_BYTES;
 mod check;
 mod node;
 mod parse;
+mod records;
 mod suggest;
+
+pub use records::from_groups;
 
 #[cfg(test)]
 mod tests {

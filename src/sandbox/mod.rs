@@ -1,3 +1,304 @@
-//! A local, in-memory GoodData user-group API (spec §9).
+//! A local, in-memory GoodData user-group API (spec §9): how a new user tries gdgroups without
+//! a GoodData account, and the server the test suite runs against.
 //!
-//! Placeholder: the sandbox is being written; see the issue.
+//! It is written from the OpenAPI spec and the recorded interactions in `shared/ref/`, not from
+//! what gdgroups' client sends: entity CRUD under `/api/v1/entities/userGroups`, the layout GET
+//! (and its destructive PUT), the organization entity with `bootstrapUserGroup`, the
+//! `userManagement/userGroups` action, problem+json errors, bearer auth, request counters at
+//! `/_sandbox/stats`, and fault injection ([`Faults`]).
+//!
+//! Where the references are silent, the sandbox chooses, and says so here:
+//! - Success answers use `application/vnd.gooddata.api+json` unless `Accept` asks for
+//!   `application/json` (the recordings: JSON when asked, the vendor type when `Accept` was
+//!   absent). The layout and user-management endpoints always answer `application/json`.
+//! - Listing: `include`, `page`, `size`, `metaInclude` and `sort=id[,asc|desc]` are supported;
+//!   `filter` and other sorts are refused with 400 rather than silently ignored. Unknown
+//!   `include`/`metaInclude` values are 400 (the OpenAPI enums).
+//! - `included` resources carry `links` but no `relationships`.
+//! - Request bodies must be JSON (415 otherwise); unknown attributes or relationships are 400, so
+//!   a misspelt field is not silently dropped.
+//! - The organization shows `bootstrapUser`/`bootstrapUserGroup` only when `include` asks (see
+//!   `routes::organization_get`).
+//! - The members action answers `{members: [{id}]}`, the schema's `UserManagementUserGroupMembers`.
+//! - The layout PUT keeps the bootstrap group when the layout leaves it out; permissions are
+//!   accepted and not kept (every group reads back `permissions: []`).
+//! - Every answer, the 401 included, carries a fresh `X-GDC-TRACE-ID`.
+//!
+//! ```no_run
+//! # fn main() -> std::io::Result<()> {
+//! use gdgroups::sandbox::{Sandbox, SandboxConfig};
+//! let sandbox = Sandbox::spawn(SandboxConfig::default())?;
+//! // point a client at sandbox.url() with the token "sandbox"
+//! assert_eq!(sandbox.stats().total(), 0);
+//! # Ok(())
+//! # }
+//! ```
+
+mod entities;
+mod faults;
+mod problem;
+mod routes;
+mod seed;
+mod stats;
+mod store;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeSet;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::oneshot;
+
+pub use faults::{Faults, parse_rate_limit};
+pub use seed::{SeedError, load_seed, parse_seed};
+pub use stats::Stats;
+
+use crate::group::{DEFAULT_BOOTSTRAP_GROUP, Group};
+use store::Store;
+
+/// How a sandbox starts.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// The bearer token every API request must carry.
+    pub token: String,
+    /// The largest page the listing serves; a larger `size` is cut down to it (as a real
+    /// server may do). `None`: no cap.
+    pub max_page_size: Option<usize>,
+    /// The group no request may change or delete; created when the seed lacks it.
+    pub bootstrap_group: String,
+    /// The groups (and members) the sandbox starts with.
+    pub seed: Vec<SeedGroup>,
+    /// Injected latency, rate limit, failures and dropped connections.
+    pub faults: Faults,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            token: "sandbox".to_string(),
+            max_page_size: None,
+            bootstrap_group: DEFAULT_BOOTSTRAP_GROUP.to_string(),
+            seed: Vec::new(),
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// One seeded group and the ids of the users in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedGroup {
+    /// The group.
+    pub group: Group,
+    /// User ids; they feed `userCount` and the members action.
+    pub members: Vec<String>,
+}
+
+impl SeedGroup {
+    /// A seeded group without members.
+    pub fn new(group: Group) -> Self {
+        Self {
+            group,
+            members: Vec::new(),
+        }
+    }
+}
+
+/// State shared by every request handler.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    store: Mutex<Store>,
+    stats: Mutex<Stats>,
+    token: String,
+    max_page_size: Option<usize>,
+    faults: faults::FaultState,
+    /// Used for links when a request has no usable `Host` header.
+    listen: SocketAddr,
+}
+
+/// A lock that survives a panicked holder: every critical section leaves the data consistent
+/// (validation happens before mutation), so the data is still good.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A running sandbox. Dropping it shuts the server down.
+#[derive(Debug)]
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    finished: Option<oneshot::Receiver<()>>,
+}
+
+impl Sandbox {
+    /// Binds `listen` (port 0 picks a free port) and serves on the current tokio runtime.
+    ///
+    /// Fails when the address cannot be bound or the seed is inconsistent (a parent that is
+    /// not seeded, a cycle, an invalid id).
+    pub async fn start(listen: SocketAddr, config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let (sandbox, server) = Self::prepare(listener, config)?;
+        tokio::spawn(server);
+        Ok(sandbox)
+    }
+
+    /// Starts a sandbox on `127.0.0.1` and a free port, on its own thread and runtime, for
+    /// tests that are not async.
+    pub fn spawn(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        listener.set_nonblocking(true)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .thread_name("gdgroups-sandbox")
+            .build()?;
+        let listener = {
+            let _guard = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        let (sandbox, server) = Self::prepare(listener, config)?;
+        std::thread::Builder::new()
+            .name("gdgroups-sandbox".to_string())
+            .spawn(move || runtime.block_on(server))?;
+        Ok(sandbox)
+    }
+
+    fn prepare(
+        listener: tokio::net::TcpListener,
+        config: SandboxConfig,
+    ) -> std::io::Result<(Sandbox, impl Future<Output = ()> + Send + 'static)> {
+        let addr = listener.local_addr()?;
+        let store = seeded_store(&config)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let shared = Arc::new(Shared {
+            store: Mutex::new(store),
+            stats: Mutex::new(Stats::default()),
+            token: config.token,
+            max_page_size: config.max_page_size,
+            faults: faults::FaultState::new(config.faults),
+            listen: addr,
+        });
+        let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+        let (finished_tx, finished_rx) = oneshot::channel::<()>();
+        let app = routes::router(shared.clone());
+        let server = async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    // Either an explicit shutdown or the handle being dropped ends the server.
+                    let _ = shutdown_rx.await;
+                })
+                .await;
+            if let Err(error) = served {
+                tracing::error!(%error, "the sandbox server stopped");
+            }
+            let _ = finished_tx.send(());
+        };
+        let sandbox = Sandbox {
+            shared,
+            addr,
+            shutdown: Some(shutdown_tx),
+            finished: Some(finished_rx),
+        };
+        Ok((sandbox, server))
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The current groups, sorted by id.
+    pub fn groups(&self) -> Vec<Group> {
+        lock(&self.shared.store).all()
+    }
+
+    /// The members of a group, sorted; `None` when the group does not exist.
+    pub fn members(&self, id: &str) -> Option<Vec<String>> {
+        lock(&self.shared.store).members(id)
+    }
+
+    /// Inserts or replaces a group directly, without the API's checks (no parent, cycle or
+    /// bootstrap rule), to stand for "another client changed the live state". Members of an
+    /// existing group are kept.
+    pub fn upsert_group(&self, group: Group) {
+        lock(&self.shared.store).upsert_unchecked(group, None);
+    }
+
+    /// Sets the members of a group directly; ignored when the group does not exist.
+    pub fn set_members<I, S>(&self, id: &str, members: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut store = lock(&self.shared.store);
+        if let Some(group) = store.get(id) {
+            let members: BTreeSet<String> = members.into_iter().map(Into::into).collect();
+            store.upsert_unchecked(group, Some(members));
+        }
+    }
+
+    /// Removes a group directly, as a DELETE would (children lose it as a parent), but without
+    /// the bootstrap rule.
+    pub fn remove_group(&self, id: &str) {
+        lock(&self.shared.store).remove_unchecked(id);
+    }
+
+    /// The request counters (also served at `GET /_sandbox/stats`).
+    pub fn stats(&self) -> Stats {
+        lock(&self.shared.stats).clone()
+    }
+
+    /// Zeroes the request counters (also `POST /_sandbox/reset-stats`).
+    pub fn reset_stats(&self) {
+        *lock(&self.shared.stats) = Stats::default();
+    }
+
+    /// Serves until the server stops. Dropping the returned future (for example in a
+    /// `select!` with Ctrl-C) drops the sandbox and so shuts it down.
+    pub async fn wait(mut self) {
+        if let Some(finished) = self.finished.take() {
+            let _ = finished.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// The configured seed plus the bootstrap group, checked like the API would check it.
+fn seeded_store(config: &SandboxConfig) -> Result<Store, String> {
+    if !crate::group::is_valid_id(&config.bootstrap_group) {
+        return Err(format!(
+            "the bootstrap group id `{}` is invalid",
+            config.bootstrap_group
+        ));
+    }
+    let mut store = Store::new(&config.bootstrap_group);
+    let mut seen = BTreeSet::new();
+    for seed in &config.seed {
+        if !crate::group::is_valid_id(&seed.group.id) {
+            return Err(format!("the seed group id `{}` is invalid", seed.group.id));
+        }
+        if !seen.insert(seed.group.id.as_str()) {
+            return Err(format!("the seed declares `{}` twice", seed.group.id));
+        }
+        store.upsert_unchecked(
+            seed.group.clone(),
+            Some(seed.members.iter().cloned().collect()),
+        );
+    }
+    store.check_consistency()?;
+    Ok(store)
+}

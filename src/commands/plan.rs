@@ -1,0 +1,34 @@
+//! `gdgroups plan`: fetch the live groups, compute the plan, render it on stdout, optionally save it.
+
+use super::{Ctx, fresh_plan, render_document};
+use crate::cli::PlanArgs;
+use crate::error::{Error, Exit};
+use crate::plan::document::PlanDocument;
+use crate::plan::safety;
+
+/// Runs `plan`.
+pub async fn run(args: &PlanArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
+    let (_, _, _, plan) = fresh_plan(ctx, &args.file, args.safety.no_delete, 8).await?;
+    let doc = PlanDocument::new(plan);
+    if let Err(refusal) = safety::check(&doc.plan, &args.safety.thresholds(doc.plan.source.safety))
+    {
+        // The plan is still shown, so the reviewer sees what was refused; it is not saved.
+        ctx.out
+            .data(&render_document(&doc, &args.render, ctx.out.color));
+        return Err(Error::Refused(refusal));
+    }
+    if let Some(path) = &args.out {
+        doc.save(path).map_err(Error::Io)?;
+        ctx.out.status(&format!(
+            "Saved the plan to {}; apply it with `gdgroups apply {}`.",
+            path.display(),
+            path.display()
+        ));
+    }
+    ctx.out
+        .data(&render_document(&doc, &args.render, ctx.out.color));
+    if args.detailed_exitcode && doc.plan.summary.has_changes() {
+        return Ok(Exit::Changes);
+    }
+    Ok(Exit::Success)
+}

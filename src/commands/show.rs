@@ -1,0 +1,14 @@
+//! `gdgroups show`: render a saved plan, with no credentials and no network.
+
+use super::{Ctx, render_document};
+use crate::cli::ShowArgs;
+use crate::error::{Error, Exit};
+use crate::plan::document::PlanDocument;
+
+/// Runs `show`.
+pub fn run(args: &ShowArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
+    let doc = PlanDocument::load(&args.plan).map_err(Error::Io)?;
+    ctx.out
+        .data(&render_document(&doc, &args.render, ctx.out.color));
+    Ok(Exit::Success)
+}

@@ -1,0 +1,222 @@
+//! Where to connect and with which token (spec §8): flags, then `GDGROUPS_*`, then
+//! `GOODDATA_*`, then the profile. The token never comes from a flag.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cli::GlobalArgs;
+use crate::context::Context;
+use crate::error::Error;
+use crate::gooddata::profile::{self, Profile};
+use crate::gooddata::{ClientConfig, Token};
+
+/// Resolves the client settings for a command that talks to the server.
+pub fn resolve(global: &GlobalArgs, ctx: &Context) -> Result<ClientConfig, Error> {
+    let profile = load_profile(global, ctx)?;
+    let from_profile =
+        |f: fn(&Profile) -> Option<&String>| profile.as_ref().and_then(|p| f(p).cloned());
+    let host = global
+        .host
+        .clone()
+        .or_else(|| ctx.var("GDGROUPS_HOST").map(str::to_string))
+        .or_else(|| ctx.var("GOODDATA_HOST").map(str::to_string))
+        .or_else(|| from_profile(|p| p.host.as_ref()))
+        .ok_or_else(|| {
+            Error::Config(
+                "no GoodData host: looked at --host, GDGROUPS_HOST, GOODDATA_HOST and the profiles file; \
+                 set one, e.g. `export GDGROUPS_HOST=https://acme.cloud.gooddata.com`"
+                    .into(),
+            )
+        })?;
+    check_host(&host, global.allow_http)?;
+    let token = ctx
+        .var("GDGROUPS_TOKEN")
+        .or_else(|| ctx.var("GOODDATA_TOKEN"))
+        .map(str::to_string)
+        .or_else(|| from_profile(|p| p.token.as_ref()))
+        .ok_or_else(|| {
+            Error::Config(
+                "no API token: looked at GDGROUPS_TOKEN, GOODDATA_TOKEN and the profiles file; \
+                 export GDGROUPS_TOKEN (there is no token flag, since command lines leak)"
+                    .into(),
+            )
+        })?;
+    let mut config = ClientConfig::new(host, Token::new(token));
+    if !global.timeout.is_finite() || global.timeout <= 0.0 {
+        return Err(Error::Usage(format!(
+            "--timeout must be a positive number of seconds, not {}",
+            global.timeout
+        )));
+    }
+    config.timeout = Duration::from_secs_f64(global.timeout);
+    let ca = global
+        .ca_cert
+        .clone()
+        .or_else(|| ctx.var("SSL_CERT_FILE").map(PathBuf::from));
+    if let Some(path) = ca {
+        let pem = fs_err::read(&path)
+            .map_err(|e| Error::Config(format!("cannot read the CA certificate: {e}")))?;
+        config.ca_certs_pem.push(pem);
+    }
+    if let Some(p) = profile {
+        config.headers = p.custom_headers;
+        config.extra_user_agent = p.extra_user_agent;
+    }
+    Ok(config)
+}
+
+fn load_profile(global: &GlobalArgs, ctx: &Context) -> Result<Option<Profile>, Error> {
+    let explicit = global.profiles_file.clone();
+    let path = explicit.clone().or_else(|| {
+        ctx.home
+            .as_ref()
+            .map(|h| h.join(".gooddata").join("profiles.yaml"))
+    });
+    let Some(path) = path else { return Ok(None) };
+    if explicit.is_none() && global.profile.is_none() && !path.exists() {
+        return Ok(None);
+    }
+    // A profile is only needed when something is missing, unless one was asked for by name.
+    let needed = global.profile.is_some()
+        || explicit.is_some()
+        || (global.host.is_none()
+            && ctx.var("GDGROUPS_HOST").is_none()
+            && ctx.var("GOODDATA_HOST").is_none())
+        || (ctx.var("GDGROUPS_TOKEN").is_none() && ctx.var("GOODDATA_TOKEN").is_none());
+    if !needed {
+        return Ok(None);
+    }
+    profile::load(&path, global.profile.as_deref(), ctx)
+        .map(Some)
+        .map_err(Error::Config)
+}
+
+/// Plain http is allowed to loopback only, unless `--allow-http`: the token would travel in clear.
+pub(crate) fn check_host(host: &str, allow_http: bool) -> Result<(), Error> {
+    let Some((scheme, rest)) = host.split_once("://") else {
+        return Err(Error::Config(format!(
+            "`{host}` is not a URL; write it as https://{host}"
+        )));
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let hostname = authority
+        .rsplit_once(':')
+        .filter(|(h, port)| {
+            !h.is_empty() && port.chars().all(|c| c.is_ascii_digit()) && !authority.ends_with(']')
+        })
+        .map_or(authority, |(h, _)| h)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = hostname.eq_ignore_ascii_case("localhost")
+                || hostname.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            if loopback || allow_http {
+                Ok(())
+            } else {
+                Err(Error::Config(format!(
+                    "refusing plain http:// to `{hostname}`: the token would travel in clear; use https://, or pass --allow-http if you must"
+                )))
+            }
+        }
+        other => Err(Error::Config(format!(
+            "unsupported URL scheme `{other}` in `{host}`; use https://"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser as _;
+
+    fn global(args: &[&str]) -> GlobalArgs {
+        let mut command_line = vec!["gdgroups"];
+        command_line.extend(args);
+        command_line.push("validate");
+        crate::cli::Cli::try_parse_from(command_line)
+            .expect("args")
+            .global
+    }
+
+    fn ctx(vars: &[(&str, &str)]) -> Context {
+        Context {
+            env: vars
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect(),
+            ..Context::default()
+        }
+    }
+
+    #[test]
+    fn flag_beats_gdgroups_beats_gooddata() {
+        let env = ctx(&[
+            ("GDGROUPS_HOST", "https://a.example.com"),
+            ("GOODDATA_HOST", "https://b.example.com"),
+            ("GOODDATA_TOKEN", "t"),
+        ]);
+        assert_eq!(
+            resolve(&global(&["--host", "https://f.example.com"]), &env)
+                .expect("ok")
+                .host,
+            "https://f.example.com"
+        );
+        assert_eq!(
+            resolve(&global(&[]), &env).expect("ok").host,
+            "https://a.example.com"
+        );
+        let env = ctx(&[
+            ("GOODDATA_HOST", "https://b.example.com"),
+            ("GOODDATA_TOKEN", "t"),
+        ]);
+        assert_eq!(
+            resolve(&global(&[]), &env).expect("ok").host,
+            "https://b.example.com"
+        );
+    }
+
+    #[test]
+    fn profile_fills_what_is_missing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("profiles.yaml");
+        fs_err::write(&file, "default_profile: dev\nprofiles:\n  dev:\n    host: https://p.example.com\n    token: $T\n").expect("write");
+        let mut env = ctx(&[("T", "from-profile")]);
+        env.home = Some(dir.path().to_path_buf());
+        let g = global(&["--profiles-file", file.to_str().expect("utf8")]);
+        let config = resolve(&g, &env).expect("ok");
+        assert_eq!(config.host, "https://p.example.com");
+        assert_eq!(config.token, Token::new("from-profile"));
+        env.env.insert("GDGROUPS_TOKEN".into(), "env".into());
+        assert_eq!(resolve(&g, &env).expect("ok").token, Token::new("env"));
+    }
+
+    #[test]
+    fn missing_host_or_token_says_where_it_looked() {
+        let e = resolve(&global(&[]), &ctx(&[("GDGROUPS_TOKEN", "t")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--host, GDGROUPS_HOST, GOODDATA_HOST"), "{e}");
+        let e = resolve(&global(&["--host", "https://x.example.com"]), &ctx(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("GDGROUPS_TOKEN, GOODDATA_TOKEN"), "{e}");
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(check_host("http://127.0.0.1:3000", false).is_ok());
+        assert!(check_host("http://localhost:3000/", false).is_ok());
+        assert!(check_host("http://[::1]:3000", false).is_ok());
+        assert!(check_host("https://acme.cloud.gooddata.com", false).is_ok());
+        let e = check_host("http://acme.example.com", false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--allow-http"), "{e}");
+        assert!(check_host("http://acme.example.com", true).is_ok());
+        assert!(check_host("acme.example.com", false).is_err());
+        assert!(check_host("ftp://x", false).is_err());
+    }
+}

@@ -1,0 +1,62 @@
+//! What the process gets from its surroundings — environment variables, terminals, the home
+//! directory — gathered in one value, so precedence and colour rules are testable without
+//! touching the real environment.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+
+/// The surroundings of one run.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Environment variables (only those that are valid UTF-8).
+    pub env: BTreeMap<String, String>,
+    /// The user's home directory, when known.
+    pub home: Option<PathBuf>,
+    /// Whether stdin is a terminal (a prompt can be answered).
+    pub stdin_is_terminal: bool,
+    /// Whether stdout is a terminal.
+    pub stdout_is_terminal: bool,
+    /// Whether stderr is a terminal (progress bars and prompts go there).
+    pub stderr_is_terminal: bool,
+    /// Terminal width, when stdout or stderr is a terminal.
+    pub width: Option<usize>,
+}
+
+impl Context {
+    /// The real surroundings of this process.
+    pub fn from_process() -> Self {
+        let env: BTreeMap<String, String> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        let home = env
+            .get("HOME")
+            .or_else(|| env.get("USERPROFILE"))
+            .map(PathBuf::from);
+        let stderr_is_terminal = std::io::stderr().is_terminal();
+        let stdout_is_terminal = std::io::stdout().is_terminal();
+        let width = (stdout_is_terminal || stderr_is_terminal)
+            .then(|| {
+                console::Term::stderr()
+                    .size_checked()
+                    .map(|(_, w)| usize::from(w))
+            })
+            .flatten();
+        Self {
+            env,
+            home,
+            stdin_is_terminal: std::io::stdin().is_terminal(),
+            stdout_is_terminal,
+            stderr_is_terminal,
+            width,
+        }
+    }
+
+    /// A variable's value, treating an empty one as unset.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.env
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+}

@@ -1,0 +1,63 @@
+//! The errors a command ends with, and the exit code each kind means (spec §6).
+
+use crate::diagnostic::Diagnostics;
+use crate::gooddata::ApiError;
+
+/// How a command ended when it did not simply succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad flags (exit 64).
+    #[error("{0}")]
+    Usage(String),
+    /// The desired-state file has problems (exit 1).
+    #[error("{}", .0.render().trim_end())]
+    Input(Diagnostics),
+    /// Missing or invalid settings: host, token, certificate (exit 1).
+    #[error("{0}")]
+    Config(String),
+    /// The server refused or could not be reached before anything changed (exit 1).
+    #[error("{0}")]
+    Api(#[from] ApiError),
+    /// A file could not be read or written (exit 1).
+    #[error("{0}")]
+    Io(String),
+    /// A safety rule refused the run (exit 4).
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl Error {
+    /// The process exit code of this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => 64,
+            Error::Refused(_) => 4,
+            Error::Input(_) | Error::Config(_) | Error::Api(_) | Error::Io(_) => 1,
+        }
+    }
+}
+
+/// How a command ended when it did not fail outright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Success (0).
+    Success,
+    /// `plan --detailed-exitcode` found changes (2).
+    Changes,
+    /// `apply` partly failed (3).
+    Partial,
+    /// Interrupted by a signal (130).
+    Interrupted,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Success => 0,
+            Exit::Changes => 2,
+            Exit::Partial => 3,
+            Exit::Interrupted => 130,
+        }
+    }
+}

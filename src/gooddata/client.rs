@@ -1,0 +1,675 @@
+//! The HTTP client: complete paged listing, writes, retries with backoff, timeouts on every call.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use futures::{StreamExt, TryStreamExt};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER,
+    USER_AGENT,
+};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use super::error::snippet;
+use super::model::{
+    InDocument, ListDocument, OrganizationDocument, Resource, UserManagementGroups,
+};
+use super::{ApiError, Token};
+use crate::group::{DEFAULT_BOOTSTRAP_GROUP, Group};
+use crate::live::Live;
+
+const MEDIA_TYPE: &str = "application/vnd.gooddata.api+json";
+const GROUPS: &str = "/api/v1/entities/userGroups";
+/// Page size asked for; a server may answer with smaller pages, which the listing handles.
+const PAGE_SIZE: usize = 500;
+/// How many 429 answers one request accepts before giving up.
+const MAX_THROTTLED: u32 = 30;
+/// A listing longer than this many pages is treated as a misbehaving server, not looped over.
+const MAX_PAGES: usize = 100_000;
+
+/// Everything a [`Client`] needs; built from flags, environment and profiles by the CLI.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Base URL, for example `https://acme.cloud.gooddata.com` (no trailing slash needed).
+    pub host: String,
+    /// The API token.
+    pub token: Token,
+    /// Timeout of every request.
+    pub timeout: Duration,
+    /// Extra trusted root certificates (PEM), for private CAs.
+    pub ca_certs_pem: Vec<Vec<u8>>,
+    /// Extra headers sent with every request (a profile's `custom_headers`).
+    pub headers: Vec<(String, String)>,
+    /// Appended to `gdgroups/<version>` in `User-Agent`.
+    pub extra_user_agent: Option<String>,
+    /// Attempts per request on failures other than 429, the first included.
+    pub max_attempts: u32,
+    /// At most this many list pages are fetched at once.
+    pub parallelism: usize,
+}
+
+impl ClientConfig {
+    /// A configuration with the defaults of spec §8: 30 s timeout, 5 attempts, 8 parallel pages.
+    pub fn new(host: impl Into<String>, token: Token) -> Self {
+        Self {
+            host: host.into(),
+            token,
+            timeout: Duration::from_secs(30),
+            ca_certs_pem: Vec::new(),
+            headers: Vec::new(),
+            extra_user_agent: None,
+            max_attempts: 5,
+            parallelism: 8,
+        }
+    }
+}
+
+/// A GoodData API client for user groups. Cheap to clone; clones share the connection pool and
+/// the rate-limit pause, so all parallel workers back off together.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    base: String,
+    timeout: Duration,
+    max_attempts: u32,
+    parallelism: usize,
+    /// No request starts before this instant (set by a 429's `Retry-After`).
+    paused_until: Mutex<Option<Instant>>,
+}
+
+/// A successful answer.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+/// The result of a call plus whether it took more than one attempt (a retried write may already
+/// have been carried out by an attempt whose answer was lost).
+struct Sent {
+    result: Result<Answer, ApiError>,
+    retried: bool,
+}
+
+impl Client {
+    /// Builds a client. Fails on an invalid header, certificate or URL.
+    pub fn new(config: &ClientConfig) -> Result<Self, String> {
+        let mut headers = HeaderMap::new();
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", config.token.expose()))
+            .map_err(|_| {
+                "the token contains characters that cannot be sent in a header".to_string()
+            })?;
+        auth.set_sensitive(true);
+        headers.insert(AUTHORIZATION, auth);
+        headers.insert(ACCEPT, HeaderValue::from_static(MEDIA_TYPE));
+        let mut agent = format!("gdgroups/{}", env!("CARGO_PKG_VERSION"));
+        if let Some(extra) = &config.extra_user_agent {
+            agent = format!("{agent} {extra}");
+        }
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_str(&agent).map_err(|_| format!("invalid user agent `{agent}`"))?,
+        );
+        for (name, value) in &config.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| format!("invalid header name `{name}`"))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| format!("invalid value for header `{name}`"))?;
+            headers.insert(name, value);
+        }
+        let mut builder = reqwest::Client::builder()
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .pool_max_idle_per_host(64);
+        for pem in &config.ca_certs_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| format!("cannot read the CA certificate: {e}"))?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder
+            .build()
+            .map_err(|e| format!("cannot set up HTTP: {e}"))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base: config.host.trim_end_matches('/').to_string(),
+                timeout: config.timeout,
+                max_attempts: config.max_attempts.max(1),
+                parallelism: config.parallelism.max(1),
+                paused_until: Mutex::new(None),
+            }),
+        })
+    }
+
+    /// The base URL requests go to.
+    pub fn host(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// The live organization: every group and the bootstrap group, fetched concurrently. Costs
+    /// the list pages plus the organization lookup, in the time of the listing. Member counts are
+    /// left out: they are only worth their requests when a plan deletes something.
+    pub async fn fetch_live(&self) -> Result<Live, ApiError> {
+        let (groups, bootstrap) = tokio::try_join!(self.list_groups(), self.bootstrap_group())?;
+        let mut live = Live::new(groups);
+        live.bootstrap_group = bootstrap.unwrap_or_else(|| DEFAULT_BOOTSTRAP_GROUP.to_string());
+        Ok(live)
+    }
+
+    /// Every user group, complete: the first page tells the total, the rest are fetched in
+    /// parallel, and the count is checked against `totalElements` (a server may cap the page size).
+    pub async fn list_groups(&self) -> Result<Vec<Group>, ApiError> {
+        let first = self.list_page(0, PAGE_SIZE).await?;
+        let total = first
+            .meta
+            .as_ref()
+            .and_then(|m| m.page.as_ref())
+            .and_then(|p| p.total_elements);
+        let page_len = first.data.len();
+        let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+        collect(&mut groups, first.data);
+        let Some(total) = total else {
+            return self.list_sequentially(groups, page_len).await;
+        };
+        let total = usize::try_from(total).unwrap_or(usize::MAX);
+        if page_len < total {
+            if page_len == 0 {
+                return Err(Self::malformed_listing(format!(
+                    "the first page is empty but totalElements is {total}"
+                )));
+            }
+            let pages = total.div_ceil(page_len);
+            if pages > MAX_PAGES {
+                return Err(Self::malformed_listing(format!(
+                    "{pages} pages of {page_len} is more than gdgroups reads"
+                )));
+            }
+            let rest: Vec<ListDocument> = futures::stream::iter(1..pages)
+                .map(|page| self.list_page(page, PAGE_SIZE))
+                .buffer_unordered(self.inner.parallelism)
+                .try_collect()
+                .await?;
+            for doc in rest {
+                collect(&mut groups, doc.data);
+            }
+        }
+        if groups.len() != total {
+            return Err(Self::malformed_listing(format!(
+                "the server announced {total} groups but the pages held {}; the groups probably changed while they were read, so run the command again",
+                groups.len()
+            )));
+        }
+        Ok(groups.into_values().collect())
+    }
+
+    /// Paging for a server without `meta.page`: stop on a short or empty page, never on `links.next`.
+    async fn list_sequentially(
+        &self,
+        mut groups: BTreeMap<String, Group>,
+        first_len: usize,
+    ) -> Result<Vec<Group>, ApiError> {
+        if first_len == 0 {
+            return Ok(groups.into_values().collect());
+        }
+        let page_size = first_len;
+        for page in 1..MAX_PAGES {
+            let doc = self.list_page(page, PAGE_SIZE).await?;
+            let len = doc.data.len();
+            collect(&mut groups, doc.data);
+            if len < page_size {
+                return Ok(groups.into_values().collect());
+            }
+        }
+        Err(Self::malformed_listing(format!(
+            "more than {MAX_PAGES} pages"
+        )))
+    }
+
+    fn malformed_listing(reason: String) -> ApiError {
+        ApiError::Malformed {
+            request: format!("GET {GROUPS}"),
+            status: 200,
+            reason,
+            snippet: String::from("(several pages)"),
+        }
+    }
+
+    async fn list_page(&self, page: usize, size: usize) -> Result<ListDocument, ApiError> {
+        let path = format!("{GROUPS}?include=parents&page={page}&size={size}&metaInclude=page");
+        let answer = self.send(Method::GET, &path, None).await.result?;
+        let doc: ListDocument = parse(&Method::GET, &path, &answer)?;
+        if let Some(bad) = doc.data.iter().find(|r| r.kind != super::model::TYPE) {
+            return Err(ApiError::Malformed {
+                request: format!("GET {path}"),
+                status: answer.status.as_u16(),
+                reason: format!("an entry of type `{}` in a user-group listing", bad.kind),
+                snippet: snippet(&answer.body),
+            });
+        }
+        Ok(doc)
+    }
+
+    /// One group, or `None` when it does not exist.
+    pub async fn get_group(&self, id: &str) -> Result<Option<Group>, ApiError> {
+        let path = format!("{GROUPS}/{id}?include=parents");
+        match self.send(Method::GET, &path, None).await.result {
+            Ok(answer) => {
+                #[derive(serde::Deserialize)]
+                struct One {
+                    data: Resource,
+                }
+                let one: One = parse(&Method::GET, &path, &answer)?;
+                Ok(Some(one.data.into_group()))
+            }
+            Err(e) if e.status() == Some(404) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates a group. A retried create that meets 409 is done if the live group matches.
+    pub async fn create_group(&self, group: &Group) -> Result<(), ApiError> {
+        let body = body_of(group);
+        let sent = self.send(Method::POST, GROUPS, Some(body)).await;
+        match sent.result {
+            Ok(_) => Ok(()),
+            Err(e) if sent.retried && e.status() == Some(409) => self.confirm(group, e).await,
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Replaces a group's name and parents.
+    pub async fn update_group(&self, group: &Group) -> Result<(), ApiError> {
+        let path = format!("{GROUPS}/{}", group.id);
+        self.send(Method::PUT, &path, Some(body_of(group)))
+            .await
+            .result
+            .map(|_| ())
+    }
+
+    /// Deletes a group. A retried delete that meets 404 is done if the group is gone.
+    pub async fn delete_group(&self, id: &str) -> Result<(), ApiError> {
+        let path = format!("{GROUPS}/{id}");
+        let sent = self.send(Method::DELETE, &path, None).await;
+        match sent.result {
+            Ok(_) => Ok(()),
+            Err(e) if sent.retried && e.status() == Some(404) => match self.get_group(id).await? {
+                None => Ok(()),
+                Some(_) => Err(e),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn confirm(&self, group: &Group, original: ApiError) -> Result<(), ApiError> {
+        match self.get_group(&group.id).await? {
+            Some(live) if &live == group => Ok(()),
+            _ => Err(original),
+        }
+    }
+
+    /// The organization's bootstrap group, where the server says; `None` when it does not.
+    pub async fn bootstrap_group(&self) -> Result<Option<String>, ApiError> {
+        // `/entities/organization` redirects to the organization's own URL; the query string is
+        // added there, since a redirect drops it.
+        let mut path = "/api/v1/entities/organization".to_string();
+        for _ in 0..5 {
+            let answer = match self.send(Method::GET, &path, None).await.result {
+                Ok(answer) => answer,
+                Err(e) if matches!(e.status(), Some(403..=405)) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            if answer.status.is_redirection() {
+                let location = answer
+                    .headers
+                    .get(LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                let location = location.strip_prefix(&self.inner.base).unwrap_or(location);
+                if !location.starts_with('/') {
+                    return Ok(None);
+                }
+                path = format!(
+                    "{}?include=bootstrapUserGroup",
+                    location.split('?').next().unwrap_or(location)
+                );
+                continue;
+            }
+            let doc: OrganizationDocument = parse(&Method::GET, &path, &answer)?;
+            return Ok(doc
+                .data
+                .relationships
+                .and_then(|r| r.bootstrap_user_group)
+                .and_then(|r| r.data)
+                .map(|l| l.id));
+        }
+        Err(ApiError::Malformed {
+            request: format!("GET {path}"),
+            status: 302,
+            reason: "too many redirects".into(),
+            snippet: String::new(),
+        })
+    }
+
+    /// Users per group from the user-management action; `None` when the server does not offer
+    /// it. The first page tells the total; the rest are fetched in parallel.
+    pub async fn member_counts(&self) -> Result<Option<BTreeMap<String, u64>>, ApiError> {
+        let Some(first) = self.member_page(0).await? else {
+            return Ok(None);
+        };
+        let page_len = first.user_groups.len();
+        let total = usize::try_from(first.total_count).unwrap_or(usize::MAX);
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        counts.extend(first.user_groups.into_iter().map(|g| (g.id, g.user_count)));
+        if page_len > 0 && page_len < total {
+            let pages = total.div_ceil(page_len).min(MAX_PAGES);
+            let rest: Vec<Option<UserManagementGroups>> = futures::stream::iter(1..pages)
+                .map(|page| self.member_page(page))
+                .buffer_unordered(self.inner.parallelism)
+                .try_collect()
+                .await?;
+            for doc in rest.into_iter().flatten() {
+                counts.extend(doc.user_groups.into_iter().map(|g| (g.id, g.user_count)));
+            }
+        }
+        Ok(Some(counts))
+    }
+
+    async fn member_page(&self, page: usize) -> Result<Option<UserManagementGroups>, ApiError> {
+        let path =
+            format!("/api/v1/actions/userManagement/userGroups?page={page}&size={PAGE_SIZE}");
+        match self.send(Method::GET, &path, None).await.result {
+            Ok(answer) => parse(&Method::GET, &path, &answer).map(Some),
+            Err(e) if matches!(e.status(), Some(400 | 403..=405 | 501)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends one request, retrying transient failures with capped, jittered exponential backoff.
+    async fn send(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Sent {
+        let request = format!("{method} {}", path.split('?').next().unwrap_or(path));
+        let url = format!("{}{path}", self.inner.base);
+        // Rate limiting is the server pacing us, not failing: it has a budget of its own.
+        let (mut attempt, mut failures, mut throttled) = (0_u32, 0_u32, 0_u32);
+        loop {
+            attempt += 1;
+            self.wait_for_pause().await;
+            let started = Instant::now();
+            let mut builder = self.inner.http.request(method.clone(), &url);
+            if let Some(body) = &body {
+                builder = builder.header(CONTENT_TYPE, MEDIA_TYPE).body(body.clone());
+            }
+            let outcome = self.attempt(builder, &request).await;
+            let elapsed = started.elapsed();
+            let (retry_after, error) = match outcome {
+                Ok(answer) => {
+                    tracing::debug!(request = %request, status = answer.status.as_u16(), ms = elapsed.as_millis(), "answer");
+                    return Sent {
+                        result: Ok(answer),
+                        retried: attempt > 1,
+                    };
+                }
+                Err((retry_after, error)) => (retry_after, error),
+            };
+            tracing::debug!(request = %request, status = ?error.status(), trace_id = ?error.trace_id(), ms = elapsed.as_millis(), "failed");
+            if error.status() == Some(429) {
+                throttled += 1;
+            } else {
+                failures += 1;
+            }
+            if !error.is_transient()
+                || failures >= self.inner.max_attempts
+                || throttled > MAX_THROTTLED
+            {
+                return Sent {
+                    result: Err(error),
+                    retried: attempt > 1,
+                };
+            }
+            let delay = retry_after.unwrap_or_else(|| backoff(attempt));
+            if error.status() == Some(429) {
+                self.pause_all(delay);
+            }
+            tracing::info!(request = %request, attempt, delay_ms = delay.as_millis(), "retrying: {error}");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One attempt: the answer, or the error plus the server's `Retry-After`.
+    async fn attempt(
+        &self,
+        builder: reqwest::RequestBuilder,
+        request: &str,
+    ) -> Result<Answer, (Option<Duration>, ApiError)> {
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| (None, self.transport_error(request, &e)))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| (None, self.transport_error(request, &e)))?
+            .to_vec();
+        if status.is_success() || status.is_redirection() {
+            return Ok(Answer {
+                status,
+                headers,
+                body,
+            });
+        }
+        let retry_after = headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        Err((retry_after, status_error(request, status, &headers, &body)))
+    }
+
+    fn transport_error(&self, request: &str, error: &reqwest::Error) -> ApiError {
+        if error.is_timeout() {
+            return ApiError::Timeout {
+                request: request.to_string(),
+                after: self.inner.timeout,
+            };
+        }
+        // The source chain says what actually happened (refused, reset, TLS); the top says little.
+        let mut message = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(s) = source {
+            message = format!("{message}: {s}");
+            source = s.source();
+        }
+        ApiError::Transport {
+            request: request.to_string(),
+            message,
+        }
+    }
+
+    async fn wait_for_pause(&self) {
+        let until = *self
+            .inner
+            .paused_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(until) = until {
+            tokio::time::sleep_until(until.into()).await;
+        }
+    }
+
+    fn pause_all(&self, delay: Duration) {
+        let mut guard = self
+            .inner
+            .paused_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let until = Instant::now() + delay;
+        if guard.is_none_or(|current| current < until) {
+            *guard = Some(until);
+        }
+    }
+}
+
+fn collect(groups: &mut BTreeMap<String, Group>, data: Vec<Resource>) {
+    for resource in data {
+        let group = resource.into_group();
+        groups.insert(group.id.clone(), group);
+    }
+}
+
+fn body_of(group: &Group) -> Vec<u8> {
+    serde_json::to_vec(&InDocument::new(group)).unwrap_or_default()
+}
+
+fn parse<T: DeserializeOwned>(method: &Method, path: &str, answer: &Answer) -> Result<T, ApiError> {
+    serde_json::from_slice(&answer.body).map_err(|e| {
+        let location = answer.headers.get(LOCATION).and_then(|v| v.to_str().ok());
+        let looks_like = if let (true, Some(location)) = (answer.status.is_redirection(), location) {
+            format!("a redirect to `{location}`, which API calls do not follow (check --host: the organization URL, without a path)")
+        } else if answer.body.first() == Some(&b'<') {
+            "HTML, not JSON (a proxy or login page?)".to_string()
+        } else {
+            format!("not the expected JSON ({e})")
+        };
+        ApiError::Malformed {
+            request: format!("{method} {}", path.split('?').next().unwrap_or(path)),
+            status: answer.status.as_u16(),
+            reason: looks_like,
+            snippet: snippet(&answer.body),
+        }
+    })
+}
+
+/// An error status with what the body says: problem+json `{detail, traceId}` or a 429's
+/// `{error, message}`; the trace id falls back to the `X-GDC-TRACE-ID` header.
+fn status_error(request: &str, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ApiError {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(rename_all = "camelCase")]
+    struct Problem {
+        detail: Option<String>,
+        title: Option<String>,
+        message: Option<String>,
+        trace_id: Option<String>,
+    }
+    let problem: Problem = serde_json::from_slice(body).unwrap_or_default();
+    let trace_id = problem.trace_id.or_else(|| {
+        headers
+            .get("x-gdc-trace-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    });
+    let detail = problem
+        .detail
+        .or(problem.message)
+        .or(problem.title)
+        .or_else(|| {
+            (!body.is_empty() && serde_json::from_slice::<serde_json::Value>(body).is_err())
+                .then(|| format!("the answer starts with {}", snippet(body)))
+        });
+    ApiError::Status {
+        request: request.to_string(),
+        status: status.as_u16(),
+        detail,
+        trace_id,
+    }
+}
+
+/// `Retry-After` in seconds or as an HTTP date, capped at 5 minutes.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    let delay = if let Ok(seconds) = value.parse::<u64>() {
+        Duration::from_secs(seconds)
+    } else {
+        let when = httpdate::parse_http_date(value).ok()?;
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+    };
+    Some(delay.min(Duration::from_secs(300)))
+}
+
+/// 200 ms, 400 ms, … capped at 10 s, with jitter over the upper half so parallel workers spread out.
+fn backoff(attempt: u32) -> Duration {
+    let base = Duration::from_millis(200).saturating_mul(1 << attempt.saturating_sub(1).min(6));
+    let capped = base.min(Duration::from_secs(10));
+    let jitter = jitter_fraction();
+    capped / 2 + capped.mul_f64(jitter / 2.0)
+}
+
+/// A number in [0, 1) that differs between calls, without a random-number dependency.
+fn jitter_fraction() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(Instant::now().elapsed().as_nanos());
+    #[allow(clippy::cast_precision_loss)]
+    let fraction = (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64;
+    fraction
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_accepts_seconds_and_dates() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(60));
+        let d = parse_retry_after(&future).expect("date");
+        assert!(
+            d > Duration::from_secs(50) && d <= Duration::from_secs(60),
+            "{d:?}"
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("99999"), Some(Duration::from_secs(300)));
+    }
+
+    #[test]
+    fn backoff_grows_is_capped_and_jittered() {
+        for attempt in 1..20 {
+            let d = backoff(attempt);
+            assert!(d <= Duration::from_secs(10), "{d:?}");
+            assert!(d >= Duration::from_millis(100), "{d:?}");
+        }
+        assert!(backoff(5) > backoff(1));
+    }
+
+    #[test]
+    fn error_bodies_give_detail_and_trace() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-gdc-trace-id", HeaderValue::from_static("hdr"));
+        let e = status_error(
+            "POST /x",
+            StatusCode::CONFLICT,
+            &headers,
+            br#"{"title":"Conflict","status":409,"detail":"exists","traceId":"t1"}"#,
+        );
+        assert_eq!((e.detail(), e.trace_id()), (Some("exists"), Some("t1")));
+        let e = status_error(
+            "POST /x",
+            StatusCode::TOO_MANY_REQUESTS,
+            &headers,
+            br#"{"error":"Too Many Requests","message":"slow down"}"#,
+        );
+        assert_eq!((e.detail(), e.trace_id()), (Some("slow down"), Some("hdr")));
+        let e = status_error(
+            "GET /x",
+            StatusCode::BAD_GATEWAY,
+            &HeaderMap::new(),
+            b"<html>bad gateway</html>",
+        );
+        assert!(e.detail().is_some_and(|d| d.contains("<html>")));
+    }
+}

@@ -1,0 +1,158 @@
+//! Errors of API calls: every one names the request, and what the server said about it.
+
+use std::fmt;
+use std::time::Duration;
+
+/// A failed API call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The server answered with an error status.
+    #[error("{request} → {status}{}{}", fmt_detail(detail.as_deref(), *status), fmt_trace(trace_id.as_deref()))]
+    Status {
+        /// `METHOD path`.
+        request: String,
+        /// The HTTP status.
+        status: u16,
+        /// The problem's `detail` (or `message` of a 429 body), if any.
+        detail: Option<String>,
+        /// The problem's `traceId`, or the `X-GDC-TRACE-ID` header.
+        trace_id: Option<String>,
+    },
+    /// No answer within the timeout.
+    #[error("{request}: no answer within {}s (raise --timeout if the server is slow)", .after.as_secs_f64())]
+    Timeout {
+        /// `METHOD path`.
+        request: String,
+        /// The timeout that ran out.
+        after: Duration,
+    },
+    /// The connection failed or was closed without an answer.
+    #[error("{request}: {message}")]
+    Transport {
+        /// `METHOD path`.
+        request: String,
+        /// What the transport said.
+        message: String,
+    },
+    /// The server answered something that is not what the API returns.
+    #[error("{request} → {status}: {reason}; the answer starts with: {snippet}")]
+    Malformed {
+        /// `METHOD path`.
+        request: String,
+        /// The HTTP status.
+        status: u16,
+        /// What is wrong with it.
+        reason: String,
+        /// The first bytes of the body, quoted.
+        snippet: String,
+    },
+}
+
+impl ApiError {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } | ApiError::Malformed { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The server's trace id, when it gave one.
+    pub fn trace_id(&self) -> Option<&str> {
+        match self {
+            ApiError::Status { trace_id, .. } => trace_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The problem detail, when the server gave one.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            ApiError::Status { detail, .. } => detail.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether trying again may succeed: rate limits, gateway errors, timeouts, dropped connections.
+    pub(crate) fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Status { status, .. } => matches!(status, 429 | 502 | 503 | 504),
+            ApiError::Timeout { .. } | ApiError::Transport { .. } => true,
+            ApiError::Malformed { .. } => false,
+        }
+    }
+}
+
+fn fmt_detail(detail: Option<&str>, status: u16) -> String {
+    let advice = match status {
+        401 => " (the token was rejected: check GDGROUPS_TOKEN or the profile's token)",
+        403 => {
+            " (the token's user may not manage user groups: it needs the organization MANAGE permission)"
+        }
+        404 => " (the path does not exist or you do not have permission: check --host)",
+        _ => "",
+    };
+    match detail {
+        Some(d) if !d.is_empty() => format!(": {d}{advice}"),
+        _ if !advice.is_empty() => format!(":{advice}"),
+        _ => String::new(),
+    }
+}
+
+fn fmt_trace(trace_id: Option<&str>) -> String {
+    trace_id.map_or_else(String::new, |t| format!(" (traceId {t})"))
+}
+
+/// Quotes at most the first 200 characters of a body, on one line.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    struct Quoted<'a>(&'a str);
+    impl fmt::Display for Quoted<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{:?}", self.0)
+        }
+    }
+    if body.is_empty() {
+        return "(an empty body)".to_string();
+    }
+    let text = String::from_utf8_lossy(body);
+    let cut: String = text.chars().take(200).collect();
+    let more = if text.chars().count() > 200 {
+        "…"
+    } else {
+        ""
+    };
+    format!("{}{more}", Quoted(&cut))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_errors_name_request_status_detail_and_trace() {
+        let e = ApiError::Status {
+            request: "PUT /api/v1/entities/userGroups/x".into(),
+            status: 400,
+            detail: Some("cycle".into()),
+            trace_id: Some("abc".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "PUT /api/v1/entities/userGroups/x → 400: cycle (traceId abc)"
+        );
+        let e = ApiError::Status {
+            request: "GET /x".into(),
+            status: 401,
+            detail: None,
+            trace_id: None,
+        };
+        assert!(e.to_string().contains("token was rejected"));
+    }
+
+    #[test]
+    fn snippets_are_short_and_quoted() {
+        assert_eq!(snippet(b""), "(an empty body)");
+        assert_eq!(snippet(b"<html>"), "\"<html>\"");
+        assert!(snippet("x".repeat(500).as_bytes()).ends_with('…'));
+    }
+}

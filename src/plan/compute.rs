@@ -1,0 +1,606 @@
+//! Diffing the desired state against the live one (spec §3).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::order::{dependencies_first, find_cycles};
+use super::{Action, Change, Impact, Note, Plan, PlanOptions, Source, Summary};
+use crate::desired::{Desired, DesiredGroup, Mode};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::group::Group;
+use crate::live::Live;
+
+/// Computes the plan that makes `live` equal to `desired`. Fails, with located diagnostics, when
+/// the desired state only turns out invalid against the live one: a parent that is neither
+/// declared nor a live group that stays, or a cycle through groups the file does not manage.
+pub fn compute(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, Diagnostics> {
+    let ctx = Context::new(desired, live);
+    ctx.check()?;
+
+    let mut creates: BTreeMap<&str, Group> = BTreeMap::new();
+    let mut updates: Vec<Change> = Vec::new();
+    let mut deletes: BTreeSet<&str> = BTreeSet::new();
+    let mut notes: Vec<Note> = Vec::new();
+    let mut summary = Summary::default();
+
+    for dg in ctx.declared.values() {
+        let id = dg.group.id.as_str();
+        match (dg.active, live.groups.get(id)) {
+            (true, None) => {
+                creates.insert(id, dg.group.clone());
+            }
+            (true, Some(before)) if ctx.is_protected(id) => {
+                if before != &dg.group {
+                    notes.push(Note {
+                        id: id.to_string(),
+                        text: "protected: the declared name or parents differ from the live group and are not applied".into(),
+                    });
+                }
+            }
+            (true, Some(before)) if before == &dg.group => summary.unchanged += 1,
+            (true, Some(before)) => updates.push(Change {
+                action: Action::Update,
+                id: id.to_string(),
+                before: Some(before.clone()),
+                after: Some(dg.group.clone()),
+                impact: None,
+                held: None,
+            }),
+            (false, None) => notes.push(Note {
+                id: id.to_string(),
+                text: "active: false, and no such live group: nothing to delete".into(),
+            }),
+            (false, Some(_)) if ctx.is_protected(id) => notes.push(Note {
+                id: id.to_string(),
+                text: "active: false, but the group is protected: not deleted".into(),
+            }),
+            (false, Some(_)) => {
+                deletes.insert(id);
+            }
+        }
+    }
+
+    for id in live.groups.keys() {
+        let id = id.as_str();
+        if ctx.is_protected(id) {
+            summary.protected += 1;
+        } else if desired.is_ignored(id) {
+            summary.ignored += 1;
+        } else {
+            summary.managed += 1;
+            if desired.mode == Mode::Full && !ctx.declared.contains_key(id) {
+                deletes.insert(id);
+            }
+        }
+    }
+
+    let create_ids: BTreeSet<&str> = creates.keys().copied().collect();
+    let create_order = dependencies_first(&create_ids, |id| {
+        creates[id].parents.iter().map(String::as_str).collect()
+    });
+    // Children first: a group is deleted after the deleted groups that have it as a parent.
+    let delete_order = dependencies_first(&deletes, |id| {
+        ctx.live_children
+            .get(id)
+            .map(|c| c.iter().copied().filter(|c| deletes.contains(c)).collect())
+            .unwrap_or_default()
+    });
+
+    let mut changes: Vec<Change> =
+        Vec::with_capacity(creates.len() + updates.len() + deletes.len());
+    changes.extend(create_order.into_iter().map(|id| Change {
+        action: Action::Create,
+        id: id.to_string(),
+        before: None,
+        after: Some(creates[id].clone()),
+        impact: None,
+        held: None,
+    }));
+    changes.extend(updates);
+    changes.extend(delete_order.into_iter().map(|id| {
+        Change {
+            action: Action::Delete,
+            id: id.to_string(),
+            before: live.groups.get(id).cloned(),
+            after: None,
+            impact: Some(Impact {
+                members: live
+                    .member_counts
+                    .as_ref()
+                    .map(|m| m.get(id).copied().unwrap_or(0)),
+                children: ctx
+                    .live_children
+                    .get(id)
+                    .map(|c| {
+                        c.iter()
+                            .filter(|c| !deletes.contains(*c))
+                            .map(|c| (*c).to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }),
+            held: options.no_delete.then(|| "--no-delete".to_string()),
+        }
+    }));
+
+    notes.extend(rename_hints(&changes));
+    notes.sort();
+
+    for change in &changes {
+        match (change.action, &change.held) {
+            (Action::Create, _) => summary.create += 1,
+            (Action::Update, _) => summary.update += 1,
+            (Action::Delete, None) => summary.delete += 1,
+            (Action::Delete, Some(_)) => summary.held += 1,
+        }
+    }
+
+    let keep = |id: &str| !desired.is_ignored(id);
+    Ok(Plan {
+        host: options.host.clone(),
+        mode: desired.mode,
+        source: Source {
+            desired_sha256: desired.sha256.clone(),
+            bootstrap_group: live.bootstrap_group.clone(),
+            ignore: desired.ignore.iter().map(|p| p.glob.clone()).collect(),
+            live_fingerprint: live.fingerprint(keep),
+            live_groups: live.digests(keep),
+            safety: desired.safety,
+        },
+        changes,
+        notes,
+        summary,
+    })
+}
+
+/// A delete and a create that share a name, or a non-empty parent set, look like a rename.
+fn rename_hints(changes: &[Change]) -> Vec<Note> {
+    let created: Vec<&Group> = changes
+        .iter()
+        .filter(|c| c.action == Action::Create)
+        .filter_map(|c| c.after.as_ref())
+        .collect();
+    let mut notes = Vec::new();
+    for deleted in changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .filter_map(|c| c.before.as_ref())
+    {
+        for new in &created {
+            let same_name = deleted.name.is_some() && deleted.name == new.name;
+            let same_parents = !deleted.parents.is_empty() && deleted.parents == new.parents;
+            if same_name || same_parents {
+                let why = if same_name {
+                    "the same name"
+                } else {
+                    "the same parents"
+                };
+                notes.push(Note {
+                    id: deleted.id.clone(),
+                    text: format!(
+                        "looks like a rename to `{}` ({why}): ids are immutable, so members and permissions of `{}` will be lost",
+                        new.id, deleted.id
+                    ),
+                });
+            }
+        }
+    }
+    notes
+}
+
+/// What the diff and its checks need to know, computed once.
+struct Context<'a> {
+    desired: &'a Desired,
+    live: &'a Live,
+    /// Declared groups by id (the file was checked for duplicates already).
+    declared: BTreeMap<&'a str, &'a DesiredGroup>,
+    /// Live parent → live children.
+    live_children: BTreeMap<&'a str, Vec<&'a str>>,
+    protected: BTreeSet<&'a str>,
+}
+
+impl<'a> Context<'a> {
+    fn new(desired: &'a Desired, live: &'a Live) -> Self {
+        let mut live_children: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for group in live.groups.values() {
+            for parent in &group.parents {
+                live_children
+                    .entry(parent.as_str())
+                    .or_default()
+                    .push(group.id.as_str());
+            }
+        }
+        let protected = desired
+            .protected
+            .iter()
+            .map(String::as_str)
+            .chain([live.bootstrap_group.as_str()])
+            .collect();
+        Self {
+            desired,
+            live,
+            declared: desired
+                .groups
+                .iter()
+                .map(|g| (g.group.id.as_str(), g))
+                .collect(),
+            live_children,
+            protected,
+        }
+    }
+
+    fn is_protected(&self, id: &str) -> bool {
+        self.protected.contains(id)
+    }
+
+    /// Whether a live group stays after the plan (and so may be a parent).
+    fn live_survives(&self, id: &str) -> bool {
+        if !self.live.groups.contains_key(id) {
+            return false;
+        }
+        if self.is_protected(id) || self.desired.is_ignored(id) {
+            return true;
+        }
+        match self.declared.get(id) {
+            Some(dg) => dg.active,
+            None => self.desired.mode == Mode::Incremental,
+        }
+    }
+
+    /// The parents each group will have once the plan is applied.
+    fn final_graph(&self) -> BTreeMap<&'a str, Vec<&'a str>> {
+        let mut graph: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for group in self.live.groups.values() {
+            if self.live_survives(&group.id) {
+                graph.insert(
+                    &group.id,
+                    group.parents.iter().map(String::as_str).collect(),
+                );
+            }
+        }
+        for dg in self.declared.values().filter(|dg| dg.active) {
+            let id = dg.group.id.as_str();
+            if self.is_protected(id) && self.live.groups.contains_key(id) {
+                continue; // a protected live group keeps its live parents
+            }
+            graph.insert(id, dg.group.parents.iter().map(String::as_str).collect());
+        }
+        graph
+    }
+
+    fn check(&self) -> Result<(), Diagnostics> {
+        let graph = self.final_graph();
+        let mut items = Vec::new();
+        for dg in self.declared.values().filter(|dg| dg.active) {
+            for parent in &dg.parents {
+                if graph.contains_key(parent.id.as_str()) {
+                    continue;
+                }
+                items.push(self.missing_parent(parent.id.as_str(), parent.span));
+            }
+        }
+        for cycle in find_cycles(&graph) {
+            let Some(dg) = cycle.iter().find_map(|id| self.declared.get(id)) else {
+                continue;
+            };
+            let mut path: Vec<&str> = cycle.clone();
+            path.push(cycle[0]);
+            items.push(
+                Diagnostic::at(
+                    dg.span,
+                    format!(
+                        "parents form a cycle with live groups: {}",
+                        path.join(" → ")
+                    ),
+                )
+                .with_hint("a group cannot be its own ancestor; remove one of these parent links"),
+            );
+        }
+        if items.is_empty() {
+            return Ok(());
+        }
+        items.sort_by_key(|d| d.span);
+        Err(Diagnostics {
+            path: self.desired.path.clone(),
+            source: self.desired.source.clone(),
+            items,
+        })
+    }
+
+    fn missing_parent(&self, id: &str, span: crate::diagnostic::Span) -> Diagnostic {
+        let exists = self.live.groups.contains_key(id);
+        if let Some(dg) = self.declared.get(id) {
+            debug_assert!(!dg.active);
+            return Diagnostic::at(
+                span,
+                format!("parent `{id}` is marked `active: false` and would be deleted"),
+            )
+            .with_hint(format!(
+                "keep `{id}` active, or remove it from these parents"
+            ));
+        }
+        if exists {
+            return Diagnostic::at(
+                span,
+                format!("parent `{id}` is a live group that this plan deletes"),
+            )
+            .with_hint(format!(
+                "declare `{id}` under groups, or list it under protected: or ignore:"
+            ));
+        }
+        if self.is_protected(id) || self.desired.is_ignored(id) {
+            return Diagnostic::at(
+                span,
+                format!("parent `{id}` is not declared and does not exist on the server"),
+            )
+            .with_hint(format!("declare `{id}` under groups, or fix the id"));
+        }
+        Diagnostic::at(
+            span,
+            format!("unknown parent `{id}`: not declared and not a live group"),
+        )
+        .with_hint(format!("declare `{id}` under groups, or fix the id"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desired::{ParentRef, Safety};
+    use crate::diagnostic::Span;
+
+    fn declared(groups: &[Group]) -> Desired {
+        Desired {
+            path: "groups.yaml".into(),
+            source: String::new(),
+            sha256: String::new(),
+            mode: Mode::Full,
+            protected: vec![],
+            ignore: vec![],
+            safety: Safety::default(),
+            groups: groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| DesiredGroup {
+                    group: g.clone(),
+                    active: true,
+                    span: Span {
+                        line: i + 1,
+                        col: 7,
+                        len: g.id.len(),
+                    },
+                    parents: g
+                        .parents
+                        .iter()
+                        .map(|p| ParentRef {
+                            id: p.clone(),
+                            span: Span {
+                                line: i + 1,
+                                col: 20,
+                                len: p.len(),
+                            },
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    fn plan_of(desired: &Desired, live: &Live) -> Plan {
+        compute(desired, live, &PlanOptions::default()).expect("valid plan")
+    }
+
+    fn actions(plan: &Plan) -> Vec<(Action, &str)> {
+        plan.changes
+            .iter()
+            .map(|c| (c.action, c.id.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn creates_updates_and_deletes_in_dependency_order() {
+        let desired = declared(&[
+            Group::new("marketing")
+                .with_name("Marketing")
+                .with_parents(["analysts"]),
+            Group::new("analysts").with_name("Data Analysts"),
+            Group::new("zeta"),
+        ]);
+        let live = Live::new([
+            Group::new("adminGroup"),
+            Group::new("zeta").with_name("Zeta"),
+            Group::new("legacy").with_parents(["old"]),
+            Group::new("old"),
+        ]);
+        let plan = plan_of(&desired, &live);
+        assert_eq!(
+            actions(&plan),
+            [
+                (Action::Create, "analysts"),
+                (Action::Create, "marketing"),
+                (Action::Update, "zeta"),
+                (Action::Delete, "legacy"),
+                (Action::Delete, "old"),
+            ]
+        );
+        assert_eq!(plan.summary.protected, 1);
+        assert_eq!(plan.summary.unchanged, 0);
+    }
+
+    #[test]
+    fn parents_are_compared_as_sets() {
+        let desired = declared(&[
+            Group::new("p1"),
+            Group::new("p2"),
+            Group::new("c").with_parents(["p2", "p1"]),
+        ]);
+        let live = Live::new([
+            Group::new("p1"),
+            Group::new("p2"),
+            Group::new("c").with_parents(["p1", "p2"]),
+        ]);
+        let plan = plan_of(&desired, &live);
+        assert!(plan.changes.is_empty());
+        assert_eq!(plan.summary.unchanged, 3);
+    }
+
+    #[test]
+    fn bootstrap_and_protected_groups_are_never_touched() {
+        let mut desired = declared(&[
+            Group::new("adminGroup").with_name("Renamed"),
+            Group::new("a"),
+        ]);
+        desired.protected = vec!["keep".into()];
+        let live = Live::new([
+            Group::new("adminGroup"),
+            Group::new("keep"),
+            Group::new("a"),
+        ]);
+        let plan = plan_of(&desired, &live);
+        assert!(plan.changes.is_empty(), "{:?}", plan.changes);
+        assert_eq!(plan.summary.protected, 2);
+        assert_eq!(plan.notes.len(), 1);
+        assert!(plan.notes[0].text.starts_with("protected"));
+    }
+
+    #[test]
+    fn ignored_live_groups_stay_and_may_be_parents() {
+        let mut desired = declared(&[Group::new("a").with_parents(["jit-1"])]);
+        desired.ignore = vec![crate::desired::Pattern {
+            glob: "jit-*".into(),
+            span: Span::default(),
+        }];
+        let live = Live::new([Group::new("jit-1"), Group::new("jit-2")]);
+        let plan = plan_of(&desired, &live);
+        assert_eq!(actions(&plan), [(Action::Create, "a")]);
+        assert_eq!(plan.summary.ignored, 2);
+    }
+
+    #[test]
+    fn a_parent_that_would_be_deleted_is_an_error_at_its_location() {
+        let desired = declared(&[Group::new("a").with_parents(["legacy"])]);
+        let live = Live::new([Group::new("legacy")]);
+        let err = compute(&desired, &live, &PlanOptions::default()).unwrap_err();
+        assert_eq!(err.items.len(), 1);
+        assert_eq!(
+            err.items[0].message,
+            "parent `legacy` is a live group that this plan deletes"
+        );
+        assert_eq!(
+            err.items[0].span,
+            Some(Span {
+                line: 1,
+                col: 20,
+                len: 6
+            })
+        );
+    }
+
+    #[test]
+    fn a_cycle_through_a_kept_live_group_is_an_error() {
+        let mut desired = declared(&[Group::new("a").with_parents(["jit-1"])]);
+        desired.ignore = vec![crate::desired::Pattern {
+            glob: "jit-*".into(),
+            span: Span::default(),
+        }];
+        let live = Live::new([Group::new("jit-1").with_parents(["a"]), Group::new("a")]);
+        let err = compute(&desired, &live, &PlanOptions::default()).unwrap_err();
+        assert!(
+            err.items[0].message.contains("a → jit-1 → a"),
+            "{}",
+            err.items[0].message
+        );
+    }
+
+    #[test]
+    fn deletes_show_impact_and_can_be_held() {
+        let desired = declared(&[Group::new("child")]);
+        let mut live = Live::new([Group::new("child").with_parents(["old"]), Group::new("old")]);
+        live.member_counts = Some([("old".to_string(), 3)].into());
+        let options = PlanOptions {
+            no_delete: true,
+            ..PlanOptions::default()
+        };
+        let plan = compute(&desired, &live, &options).expect("plan");
+        let delete = plan
+            .changes
+            .iter()
+            .find(|c| c.action == Action::Delete)
+            .expect("delete");
+        assert_eq!(
+            delete.impact,
+            Some(Impact {
+                members: Some(3),
+                children: vec!["child".into()]
+            })
+        );
+        assert_eq!(delete.held.as_deref(), Some("--no-delete"));
+        assert_eq!((plan.summary.delete, plan.summary.held), (0, 1));
+        assert!(!plan.summary.has_changes() || plan.summary.update == 1);
+    }
+
+    #[test]
+    fn rename_hint_fires_on_same_name_or_parents_only() {
+        let desired = declared(&[Group::new("p"), Group::new("new").with_name("Sales")]);
+        let live = Live::new([Group::new("p"), Group::new("old").with_name("Sales")]);
+        let plan = plan_of(&desired, &live);
+        assert_eq!(plan.notes.len(), 1);
+        assert!(
+            plan.notes[0]
+                .text
+                .contains("looks like a rename to `new` (the same name)")
+        );
+
+        let desired = declared(&[Group::new("p"), Group::new("new").with_parents(["p"])]);
+        let live = Live::new([Group::new("p"), Group::new("old").with_parents(["p"])]);
+        assert!(
+            plan_of(&desired, &live).notes[0]
+                .text
+                .contains("(the same parents)")
+        );
+
+        let desired = declared(&[Group::new("p"), Group::new("new").with_name("A")]);
+        let live = Live::new([Group::new("p"), Group::new("old").with_name("B")]);
+        assert!(plan_of(&desired, &live).notes.is_empty());
+    }
+
+    #[test]
+    fn incremental_touches_only_listed_groups() {
+        let mut desired = declared(&[
+            Group::new("gone"),
+            Group::new("missing"),
+            Group::new("new").with_parents(["other"]),
+        ]);
+        desired.mode = Mode::Incremental;
+        desired.groups[0].active = false;
+        desired.groups[1].active = false;
+        let live = Live::new([Group::new("gone"), Group::new("other")]);
+        let plan = plan_of(&desired, &live);
+        assert_eq!(
+            actions(&plan),
+            [(Action::Create, "new"), (Action::Delete, "gone")]
+        );
+        assert_eq!(plan.notes.len(), 1);
+        assert!(plan.notes[0].text.contains("nothing to delete"));
+    }
+
+    #[test]
+    fn same_inputs_give_the_same_plan() {
+        let desired = declared(&[
+            Group::new("b").with_parents(["a"]),
+            Group::new("a"),
+            Group::new("c").with_parents(["a"]),
+        ]);
+        let live = Live::new([Group::new("x"), Group::new("y").with_parents(["x"])]);
+        assert_eq!(plan_of(&desired, &live), plan_of(&desired, &live));
+        assert_eq!(
+            actions(&plan_of(&desired, &live)),
+            [
+                (Action::Create, "a"),
+                (Action::Create, "b"),
+                (Action::Create, "c"),
+                (Action::Delete, "y"),
+                (Action::Delete, "x")
+            ]
+        );
+    }
+}

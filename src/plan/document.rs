@@ -1,0 +1,266 @@
+//! The saved plan (spec §4): a versioned JSON document with a hash over its content, written
+//! atomically and checked on load, plus the stale check that apply runs before using it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::Plan;
+use crate::live::{Live, hex};
+
+/// The `format_version` this gdgroups writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A plan as saved by `plan --out` and printed by `--format json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanDocument {
+    /// The document format; bumped on incompatible changes.
+    pub format_version: u32,
+    /// The gdgroups version that wrote it.
+    pub gdgroups_version: String,
+    /// The plan itself.
+    #[serde(flatten)]
+    pub plan: Plan,
+    /// sha256 of the document without this field: a hand edit shows.
+    pub plan_hash: String,
+}
+
+impl PlanDocument {
+    /// Wraps a plan and computes its hash.
+    pub fn new(plan: Plan) -> Self {
+        let mut doc = Self {
+            format_version: FORMAT_VERSION,
+            gdgroups_version: crate::VERSION.to_string(),
+            plan,
+            plan_hash: String::new(),
+        };
+        doc.plan_hash = doc.content_hash();
+        doc
+    }
+
+    fn content_hash(&self) -> String {
+        let mut unhashed = serde_json::to_value(self).unwrap_or_default();
+        if let Some(map) = unhashed.as_object_mut() {
+            map.remove("plan_hash");
+        }
+        hex(&Sha256::digest(unhashed.to_string().as_bytes()))
+    }
+
+    /// Pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Parses and checks a saved plan: its format version, and that its hash matches.
+    pub fn from_json(path: &str, text: &str) -> Result<Self, String> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            format!("{path} is not a gdgroups plan (invalid JSON at line {}, column {}: {e}); make it again with `gdgroups plan --out`", e.line(), e.column())
+        })?;
+        match value
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64)
+        {
+            Some(v) if v == u64::from(FORMAT_VERSION) => {}
+            Some(v) => {
+                return Err(format!(
+                    "{path} has format_version {v}, but this gdgroups ({}) reads version {FORMAT_VERSION}; make the plan again with this version",
+                    crate::VERSION
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "{path} is not a gdgroups plan: it has no format_version"
+                ));
+            }
+        }
+        let doc: Self = serde_json::from_value(value)
+            .map_err(|e| format!("{path} is not a valid gdgroups plan: {e}"))?;
+        if doc.content_hash() != doc.plan_hash {
+            return Err(format!(
+                "{path} was changed after it was made (its plan_hash does not match its content); a reviewed plan must be applied as it was made: run `gdgroups plan --out` again"
+            ));
+        }
+        Ok(doc)
+    }
+
+    /// Reads and checks a saved plan file.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let bytes = fs_err::read(path).map_err(|e| e.to_string())?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            format!(
+                "{} is not a gdgroups plan: it is not UTF-8 text",
+                path.display()
+            )
+        })?;
+        Self::from_json(&path.display().to_string(), &text)
+    }
+
+    /// Writes the plan next to `path` and renames it into place, so a failure never leaves half a plan.
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        write_atomically(path, self.to_json().as_bytes())
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let result = fs_err::write(&temp, bytes).and_then(|()| fs_err::rename(&temp, path));
+    if result.is_err() {
+        let _ = fs_err::remove_file(&temp);
+    }
+    result.map_err(|e| e.to_string())
+}
+
+/// How the live groups moved since a plan was made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Moved {
+    /// Groups that exist now but did not.
+    pub appeared: Vec<String>,
+    /// Groups that existed but are gone.
+    pub vanished: Vec<String>,
+    /// Groups whose name or parents changed.
+    pub changed: Vec<String>,
+}
+
+impl Moved {
+    /// `appeared: a; vanished: b; changed: c, d`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        for (what, ids) in [
+            ("appeared", &self.appeared),
+            ("vanished", &self.vanished),
+            ("changed", &self.changed),
+        ] {
+            if !ids.is_empty() {
+                parts.push(format!("{what}: {}", crate::render::list(ids, 10)));
+            }
+        }
+        parts.join("; ")
+    }
+}
+
+/// Compares the live groups now with those the plan was computed from; `Some` when they moved.
+pub fn moved_since(plan: &Plan, live: &Live) -> Option<Moved> {
+    let patterns: Vec<crate::desired::Pattern> = plan
+        .source
+        .ignore
+        .iter()
+        .map(|g| crate::desired::Pattern {
+            glob: g.clone(),
+            span: crate::diagnostic::Span::default(),
+        })
+        .collect();
+    let keep = |id: &str| !patterns.iter().any(|p| p.matches(id));
+    if live.fingerprint(keep) == plan.source.live_fingerprint
+        && live.bootstrap_group == plan.source.bootstrap_group
+    {
+        return None;
+    }
+    let now: BTreeMap<String, String> = live.digests(keep);
+    let then = &plan.source.live_groups;
+    let mut moved = Moved::default();
+    for (id, digest) in &now {
+        match then.get(id) {
+            None => moved.appeared.push(id.clone()),
+            Some(old) if old != digest => moved.changed.push(id.clone()),
+            Some(_) => {}
+        }
+    }
+    moved.vanished = then
+        .keys()
+        .filter(|id| !now.contains_key(*id))
+        .cloned()
+        .collect();
+    Some(moved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::Group;
+    use crate::plan::{PlanOptions, compute};
+
+    fn plan_for(live: &Live) -> Plan {
+        let desired = crate::desired::Desired {
+            path: "groups.yaml".into(),
+            source: String::new(),
+            sha256: "abc".into(),
+            mode: crate::desired::Mode::Full,
+            protected: vec![],
+            ignore: vec![crate::desired::Pattern {
+                glob: "jit-*".into(),
+                span: crate::diagnostic::Span::default(),
+            }],
+            safety: crate::desired::Safety::default(),
+            groups: vec![],
+        };
+        compute(
+            &desired,
+            live,
+            &PlanOptions {
+                host: "https://x.example.com".into(),
+                no_delete: false,
+            },
+        )
+        .expect("plan")
+    }
+
+    #[test]
+    fn round_trips_and_detects_edits() {
+        let live = Live::new([Group::new("a").with_name("A"), Group::new("jit-1")]);
+        let doc = PlanDocument::new(plan_for(&live));
+        let text = doc.to_json();
+        assert_eq!(
+            PlanDocument::from_json("plan.json", &text).expect("loads"),
+            doc
+        );
+        let edited = text.replacen("\"action\": \"delete\"", "\"action\": \"create\"", 1);
+        assert!(
+            PlanDocument::from_json("plan.json", &edited)
+                .unwrap_err()
+                .contains("changed after it was made")
+        );
+        let future = text.replace("\"format_version\": 1", "\"format_version\": 99");
+        assert!(
+            PlanDocument::from_json("plan.json", &future)
+                .unwrap_err()
+                .contains("format_version 99")
+        );
+        assert!(
+            PlanDocument::from_json("plan.json", "{\"format_version\": 1")
+                .unwrap_err()
+                .contains("invalid JSON")
+        );
+        assert!(!text.contains("token"));
+    }
+
+    #[test]
+    fn moved_names_what_appeared_vanished_and_changed_but_not_ignored_groups() {
+        let live = Live::new([Group::new("a"), Group::new("b"), Group::new("jit-1")]);
+        let plan = plan_for(&live);
+        assert_eq!(moved_since(&plan, &live), None);
+        let ignored_moved = Live::new([Group::new("a"), Group::new("b"), Group::new("jit-2")]);
+        assert_eq!(moved_since(&plan, &ignored_moved), None);
+        let now = Live::new([Group::new("a").with_name("renamed"), Group::new("c")]);
+        let moved = moved_since(&plan, &now).expect("moved");
+        assert_eq!(moved.describe(), "appeared: c; vanished: b; changed: a");
+    }
+
+    #[test]
+    fn atomic_write_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("plan.json");
+        write_atomically(&path, b"{}").expect("write");
+        assert_eq!(fs_err::read_to_string(&path).expect("read"), "{}");
+        assert_eq!(fs_err::read_dir(dir.path()).expect("dir").count(), 1);
+        assert!(write_atomically(&dir.path().join("missing/plan.json"), b"{}").is_err());
+    }
+}

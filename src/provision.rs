@@ -1,0 +1,377 @@
+//! The library API: what `gooddata-pipelines`' `UserGroupProvisioner` offers Python programs,
+//! on the same engine as the CLI: the same validation, plan, ordering, parallelism, retries and
+//! safety rules, and a [`Report`] instead of silence.
+//!
+//! ```no_run
+//! use gdgroups::provision::{GroupRecord, Provisioner};
+//!
+//! # async fn demo() -> Result<(), gdgroups::error::Error> {
+//! let provisioner = Provisioner::new("https://acme.cloud.gooddata.com", "token")?;
+//! let records = vec![
+//!     GroupRecord::new("analysts", Some("Data Analysts"), &[])?,
+//!     GroupRecord::new("marketing", Some("Marketing"), &["analysts"])?,
+//! ];
+//! let report = provisioner.full_load(records).await?;
+//! for failed in report.failed() {
+//!     eprintln!("{} {} failed: {:?}", failed.action.verb(), failed.id, failed.outcome);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Every finished operation is also a `tracing` event (target `gdgroups::apply`, fields `id`,
+//! `action`, `outcome`, and for failures `status` and `trace_id`), so a program subscribes with
+//! its own subscriber as the Python library's users subscribe a logger.
+
+use std::collections::BTreeSet;
+
+use serde::Deserialize;
+
+use crate::apply::{self, Cancel, ChangeReport, Progress, Report};
+use crate::desired::{self, Desired, Mode};
+use crate::error::Error;
+use crate::gooddata::{Client, ClientConfig, Token};
+use crate::group::{Group, MAX_NAME_CHARS, is_valid_id};
+use crate::plan::document::moved_since;
+use crate::plan::safety::{self, Thresholds};
+use crate::plan::{Plan, PlanOptions, compute};
+
+/// Why a record is invalid on its own.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// The id breaks the API's rule.
+    #[error("invalid id `{0}`: use 1–255 characters of A-Z a-z 0-9 . _ -, not starting with a dot")]
+    Id(String),
+    /// The name is longer than 255 characters.
+    #[error("the name of `{id}` has {chars} characters; at most 255 are allowed")]
+    NameTooLong {
+        /// The group.
+        id: String,
+        /// Its name's length.
+        chars: usize,
+    },
+    /// A parent id breaks the API's rule.
+    #[error("`{id}` has an invalid parent id `{parent}`")]
+    ParentId {
+        /// The group.
+        id: String,
+        /// The parent.
+        parent: String,
+    },
+    /// The same parent twice.
+    #[error("`{id}` lists parent `{parent}` twice")]
+    DuplicateParent {
+        /// The group.
+        id: String,
+        /// The parent.
+        parent: String,
+    },
+    /// The group is its own parent.
+    #[error("`{0}` lists itself as a parent")]
+    SelfParent(String),
+}
+
+/// A group for a full load: what should exist. Valid by construction.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RawRecord")]
+pub struct GroupRecord {
+    group: Group,
+}
+
+/// A group for an incremental load: create or update it, or (`active == false`) delete it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RawRecord")]
+pub struct IncrementalRecord {
+    group: Group,
+    active: bool,
+}
+
+/// The field names of both gdgroups and `gooddata-pipelines`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecord {
+    #[serde(alias = "user_group_id")]
+    id: String,
+    #[serde(default, alias = "user_group_name")]
+    name: Option<String>,
+    #[serde(default, alias = "parent_user_groups")]
+    parents: Vec<String>,
+    #[serde(default = "yes", alias = "is_active")]
+    active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn check_record(id: &str, name: Option<&str>, parents: &[&str]) -> Result<Group, RecordError> {
+    if !is_valid_id(id) {
+        return Err(RecordError::Id(id.to_string()));
+    }
+    if let Some(name) = name
+        && name.chars().count() > MAX_NAME_CHARS
+    {
+        return Err(RecordError::NameTooLong {
+            id: id.to_string(),
+            chars: name.chars().count(),
+        });
+    }
+    let mut seen = BTreeSet::new();
+    for &parent in parents {
+        if !is_valid_id(parent) {
+            return Err(RecordError::ParentId {
+                id: id.to_string(),
+                parent: parent.to_string(),
+            });
+        }
+        if parent == id {
+            return Err(RecordError::SelfParent(id.to_string()));
+        }
+        if !seen.insert(parent) {
+            return Err(RecordError::DuplicateParent {
+                id: id.to_string(),
+                parent: parent.to_string(),
+            });
+        }
+    }
+    let mut group = Group::new(id).with_parents(parents.iter().copied());
+    group.name = name.map(str::to_string);
+    Ok(group)
+}
+
+impl GroupRecord {
+    /// A checked record: the id rule, the name length, parents unique and not the group itself.
+    pub fn new(id: &str, name: Option<&str>, parents: &[&str]) -> Result<Self, RecordError> {
+        check_record(id, name, parents).map(|group| Self { group })
+    }
+
+    /// The group it describes.
+    pub fn group(&self) -> &Group {
+        &self.group
+    }
+}
+
+impl IncrementalRecord {
+    /// A checked record; `active == false` asks for a delete.
+    pub fn new(
+        id: &str,
+        name: Option<&str>,
+        parents: &[&str],
+        active: bool,
+    ) -> Result<Self, RecordError> {
+        check_record(id, name, parents).map(|group| Self { group, active })
+    }
+
+    /// The group it describes.
+    pub fn group(&self) -> &Group {
+        &self.group
+    }
+
+    /// Whether the group should exist.
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+}
+
+impl TryFrom<RawRecord> for GroupRecord {
+    type Error = RecordError;
+    fn try_from(raw: RawRecord) -> Result<Self, RecordError> {
+        let parents: Vec<&str> = raw.parents.iter().map(String::as_str).collect();
+        Self::new(&raw.id, raw.name.as_deref(), &parents)
+    }
+}
+
+impl TryFrom<RawRecord> for IncrementalRecord {
+    type Error = RecordError;
+    fn try_from(raw: RawRecord) -> Result<Self, RecordError> {
+        let parents: Vec<&str> = raw.parents.iter().map(String::as_str).collect();
+        Self::new(&raw.id, raw.name.as_deref(), &parents, raw.active)
+    }
+}
+
+/// Provisions user groups of one organization.
+#[derive(Debug, Clone)]
+pub struct Provisioner {
+    client: Client,
+    parallelism: usize,
+    thresholds: Option<Thresholds>,
+    protected: Vec<String>,
+}
+
+impl Provisioner {
+    /// A provisioner for `host` with `token`, with the CLI's defaults (30 s timeout, retries,
+    /// parallelism 8). Plain `http://` is accepted only for loopback hosts.
+    pub fn new(host: &str, token: &str) -> Result<Self, Error> {
+        crate::connection::check_host(host, false)?;
+        Self::with_config(&ClientConfig::new(host, Token::new(token)))
+    }
+
+    /// A provisioner from the same settings the CLI reads: `GDGROUPS_HOST`/`GOODDATA_HOST`,
+    /// `GDGROUPS_TOKEN`/`GOODDATA_TOKEN`, and the default profile of `~/.gooddata/profiles.yaml`.
+    pub fn from_env() -> Result<Self, Error> {
+        let ctx = crate::context::Context::from_process();
+        Self::with_config(&crate::connection::resolve(
+            &crate::cli::GlobalArgs::default(),
+            &ctx,
+        )?)
+    }
+
+    /// A provisioner from a full client configuration (custom CA, headers, timeout).
+    pub fn with_config(config: &ClientConfig) -> Result<Self, Error> {
+        Ok(Self {
+            client: Client::new(config).map_err(Error::Config)?,
+            parallelism: 8,
+            thresholds: None,
+            protected: Vec::new(),
+        })
+    }
+
+    /// At most `n` requests in flight (default 8).
+    #[must_use]
+    pub fn parallelism(mut self, n: usize) -> Self {
+        self.parallelism = n.max(1);
+        self
+    }
+
+    /// Delete thresholds (default: at most 30 % of the managed groups, from 10 groups on).
+    #[must_use]
+    pub fn thresholds(mut self, thresholds: Thresholds) -> Self {
+        self.thresholds = Some(thresholds);
+        self
+    }
+
+    /// Groups never changed or deleted, besides the bootstrap group.
+    #[must_use]
+    pub fn protect<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
+        self.protected.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Reads the live groups and computes the plan for `desired` (no changes are made).
+    pub async fn plan(&self, desired: &Desired) -> Result<Plan, Error> {
+        let mut live = self.client.fetch_live().await?;
+        let options = PlanOptions {
+            host: self.client.host().to_string(),
+            no_delete: false,
+        };
+        let mut plan = compute(desired, &live, &options).map_err(Error::Input)?;
+        if plan.summary.delete > 0 {
+            live.member_counts = self.client.member_counts().await?;
+            plan = compute(desired, &live, &options).map_err(Error::Input)?;
+        }
+        Ok(plan)
+    }
+
+    /// Carries out a plan: re-reads the live groups, refuses a stale plan or one that breaks the
+    /// delete thresholds, then applies it in dependency order. Failures are in the report.
+    pub async fn apply(&self, plan: &Plan) -> Result<Report, Error> {
+        let thresholds = self
+            .thresholds
+            .clone()
+            .unwrap_or_else(|| Thresholds::new(plan.source.safety, None, None, &[]));
+        safety::check(plan, &thresholds).map_err(Error::Refused)?;
+        let live = self.client.fetch_live().await?;
+        if let Some(moved) = moved_since(plan, &live) {
+            return Err(Error::Refused(format!(
+                "the plan is stale: the live groups changed since it was made ({})",
+                moved.describe()
+            )));
+        }
+        Ok(apply::run(
+            plan,
+            &live,
+            &self.client,
+            self.parallelism,
+            &Silent,
+            &Cancel::default(),
+        )
+        .await)
+    }
+
+    /// Makes the organization's groups exactly `groups` (protected and bootstrap groups aside):
+    /// creates, updates, and deletes what is not listed — within the delete thresholds.
+    pub async fn full_load(
+        &self,
+        groups: impl IntoIterator<Item = GroupRecord>,
+    ) -> Result<Report, Error> {
+        let desired = self.desired(groups.into_iter().map(|r| (r.group, true)), Mode::Full)?;
+        let plan = self.plan(&desired).await?;
+        self.apply(&plan).await
+    }
+
+    /// Creates or updates the active records and deletes the inactive ones; nothing else is touched.
+    pub async fn incremental_load(
+        &self,
+        groups: impl IntoIterator<Item = IncrementalRecord>,
+    ) -> Result<Report, Error> {
+        let desired = self.desired(
+            groups.into_iter().map(|r| (r.group, r.active)),
+            Mode::Incremental,
+        )?;
+        let plan = self.plan(&desired).await?;
+        self.apply(&plan).await
+    }
+
+    fn desired(
+        &self,
+        groups: impl Iterator<Item = (Group, bool)>,
+        mode: Mode,
+    ) -> Result<Desired, Error> {
+        desired::from_groups(groups.collect(), mode, &self.protected).map_err(Error::Input)
+    }
+}
+
+/// No progress output: a program reads the report or subscribes to `tracing`.
+struct Silent;
+
+impl Progress for Silent {
+    fn finished(&self, _: &ChangeReport) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_validate_on_construction() {
+        assert!(GroupRecord::new("ok", Some("Fine"), &["p"]).is_ok());
+        assert_eq!(
+            GroupRecord::new(".bad", None, &[]),
+            Err(RecordError::Id(".bad".into()))
+        );
+        assert_eq!(
+            GroupRecord::new("a", None, &["a"]),
+            Err(RecordError::SelfParent("a".into()))
+        );
+        assert_eq!(
+            GroupRecord::new("a", None, &["p", "p"]),
+            Err(RecordError::DuplicateParent {
+                id: "a".into(),
+                parent: "p".into()
+            })
+        );
+        let long = "x".repeat(256);
+        assert!(matches!(
+            GroupRecord::new("a", Some(&long), &[]),
+            Err(RecordError::NameTooLong { chars: 256, .. })
+        ));
+    }
+
+    #[test]
+    fn records_read_gooddata_pipelines_field_names() {
+        let r: IncrementalRecord = serde_json::from_str(
+            r#"{"user_group_id":"a","user_group_name":"A","parent_user_groups":["p"],"is_active":false}"#,
+        )
+        .expect("record");
+        assert_eq!(
+            r.group(),
+            &Group::new("a").with_name("A").with_parents(["p"])
+        );
+        assert!(!r.is_active());
+        let r: GroupRecord = serde_json::from_str(r#"{"id":"b"}"#).expect("record");
+        assert_eq!(r.group(), &Group::new("b"));
+        let e = serde_json::from_str::<GroupRecord>(r#"{"id":"b b"}"#).unwrap_err();
+        assert!(e.to_string().contains("invalid id `b b`"), "{e}");
+        assert!(serde_json::from_str::<GroupRecord>(r#"{"id":"b","parent":["x"]}"#).is_err());
+    }
+}

@@ -1,0 +1,302 @@
+//! The terminal rendering of a plan (spec §4): a coloured diff, one block per change.
+
+use std::fmt::Write as _;
+
+use console::Style;
+
+use super::{impact_text, name_text, summary_line};
+use crate::plan::{Action, Change, Plan};
+
+/// Names longer than this get an inline character diff under the `old → new` line.
+const INLINE_DIFF_MIN: usize = 24;
+
+/// Renders the plan for a terminal. `color` turns ANSI styles on.
+pub fn render(plan: &Plan, color: bool) -> String {
+    let styles = Styles::new(color);
+    let mut out = String::new();
+    if !plan.summary.has_changes() && plan.summary.held == 0 {
+        let _ = writeln!(out, "No changes. Live groups match groups.yaml.");
+        let s = &plan.summary;
+        let _ = writeln!(
+            out,
+            "{} unchanged, {} ignored, {} protected.",
+            s.unchanged, s.ignored, s.protected
+        );
+        render_notes(plan, &styles, &mut out);
+        return out;
+    }
+    let _ = writeln!(out, "gdgroups will change {}:\n", plan.host);
+    let width = plan
+        .changes
+        .iter()
+        .map(|c| c.id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(22, 48);
+    for change in &plan.changes {
+        render_change(change, width, &styles, &mut out);
+    }
+    render_notes(plan, &styles, &mut out);
+    let _ = writeln!(
+        out,
+        "\n{}",
+        styles.bold.apply_to(summary_line(&plan.summary))
+    );
+    out
+}
+
+fn render_change(change: &Change, width: usize, s: &Styles, out: &mut String) {
+    let (sign, style) = match change.action {
+        Action::Create => ("+", &s.create),
+        Action::Update => ("~", &s.update),
+        Action::Delete => ("-", &s.delete),
+    };
+    let id = format!("{:<width$}", change.id);
+    let verb = match (&change.held, change.action) {
+        (Some(why), _) => format!("would delete (held by {why})"),
+        (None, action) => action.verb().to_string(),
+    };
+    let head = format!("  {sign} {id} {verb}");
+    match change.action {
+        Action::Delete => {
+            let impact = impact_text(change.impact.as_ref());
+            let gap = if impact.is_empty() { "" } else { "    " };
+            let _ = writeln!(
+                out,
+                "{}{gap}{}",
+                style.apply_to(head),
+                s.dim.apply_to(impact)
+            );
+        }
+        _ => {
+            let _ = writeln!(out, "{}", style.apply_to(head));
+        }
+    }
+    match (change.action, &change.before, &change.after) {
+        (Action::Create, _, Some(after)) => {
+            if let Some(name) = &after.name {
+                let _ = writeln!(out, "        name     {}", name_text(Some(name)));
+            }
+            if !after.parents.is_empty() {
+                let parents: Vec<&str> = after.parents.iter().map(String::as_str).collect();
+                let _ = writeln!(out, "        parents  {}", parents.join(", "));
+            }
+        }
+        (Action::Update, Some(before), Some(after)) => {
+            if before.name != after.name {
+                let _ = writeln!(
+                    out,
+                    "        name     {} → {}",
+                    name_text(before.name.as_deref()),
+                    name_text(after.name.as_deref())
+                );
+                if let (Some(old), Some(new)) = (&before.name, &after.name)
+                    && old.chars().count().max(new.chars().count()) >= INLINE_DIFF_MIN
+                {
+                    let _ = writeln!(out, "                 {}", inline_diff(old, new, s));
+                }
+            }
+            if before.parents != after.parents {
+                let removed = before
+                    .parents
+                    .difference(&after.parents)
+                    .map(|p| s.delete.apply_to(format!("- {p}")).to_string());
+                let added = after
+                    .parents
+                    .difference(&before.parents)
+                    .map(|p| s.create.apply_to(format!("+ {p}")).to_string());
+                let parts: Vec<String> = removed.chain(added).collect();
+                let _ = writeln!(out, "        parents  {}", parts.join("  "));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `Data Analysts [-EMEA-]{+APAC+}` without colour, red and green segments with it; word by
+/// word, since a character diff of two words reads as noise.
+fn inline_diff(old: &str, new: &str, s: &Styles) -> String {
+    let diff = similar::TextDiff::from_words(old, new);
+    let mut out = String::new();
+    for change in diff.iter_all_changes() {
+        let text = change.value();
+        match change.tag() {
+            similar::ChangeTag::Equal => out.push_str(text),
+            similar::ChangeTag::Delete => out.push_str(&s.removed_text(text)),
+            similar::ChangeTag::Insert => out.push_str(&s.added_text(text)),
+        }
+    }
+    // Merge adjacent markers so `[-a-][-b-]` reads `[-ab-]`.
+    out.replace("-][-", "").replace("+}{+", "")
+}
+
+fn render_notes(plan: &Plan, s: &Styles, out: &mut String) {
+    if plan.notes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nNotes:");
+    for note in &plan.notes {
+        let _ = writeln!(out, "  {} {}: {}", s.note.apply_to("!"), note.id, note.text);
+    }
+}
+
+struct Styles {
+    color: bool,
+    create: Style,
+    update: Style,
+    delete: Style,
+    dim: Style,
+    bold: Style,
+    note: Style,
+}
+
+impl Styles {
+    fn new(color: bool) -> Self {
+        let base = Style::new().force_styling(color);
+        Self {
+            color,
+            create: base.clone().green(),
+            update: base.clone().yellow(),
+            delete: base.clone().red(),
+            dim: base.clone().dim(),
+            bold: base.clone().bold(),
+            note: base.cyan(),
+        }
+    }
+
+    fn removed_text(&self, text: &str) -> String {
+        if self.color {
+            self.delete.clone().underlined().apply_to(text).to_string()
+        } else {
+            format!("[-{text}-]")
+        }
+    }
+
+    fn added_text(&self, text: &str) -> String {
+        if self.color {
+            self.create.clone().underlined().apply_to(text).to_string()
+        } else {
+            format!("{{+{text}+}}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::Group;
+    use crate::plan::{Impact, Note, Summary};
+
+    fn example() -> Plan {
+        Plan {
+            host: "https://acme.cloud.gooddata.com".into(),
+            mode: crate::desired::Mode::Full,
+            source: crate::plan::Source::default(),
+            changes: vec![
+                Change {
+                    action: Action::Create,
+                    id: "marketing".into(),
+                    before: None,
+                    after: Some(
+                        Group::new("marketing")
+                            .with_name("Marketing")
+                            .with_parents(["analysts"]),
+                    ),
+                    impact: None,
+                    held: None,
+                },
+                Change {
+                    action: Action::Update,
+                    id: "analysts".into(),
+                    before: Some(
+                        Group::new("analysts")
+                            .with_name("Analysts")
+                            .with_parents(["everyone"]),
+                    ),
+                    after: Some(
+                        Group::new("analysts")
+                            .with_name("Data Analysts")
+                            .with_parents(["sales"]),
+                    ),
+                    impact: None,
+                    held: None,
+                },
+                Change {
+                    action: Action::Delete,
+                    id: "legacy".into(),
+                    before: Some(Group::new("legacy")),
+                    after: None,
+                    impact: Some(Impact {
+                        members: Some(3),
+                        children: vec![],
+                    }),
+                    held: None,
+                },
+            ],
+            notes: vec![],
+            summary: Summary {
+                create: 1,
+                update: 1,
+                delete: 1,
+                held: 0,
+                unchanged: 12,
+                ignored: 2,
+                protected: 1,
+                managed: 13,
+            },
+        }
+    }
+
+    #[test]
+    fn renders_the_spec_example() {
+        insta::assert_snapshot!(render(&example(), false));
+    }
+
+    #[test]
+    fn colours_only_when_asked() {
+        assert!(!render(&example(), false).contains('\u{1b}'));
+        let coloured = render(&example(), true);
+        assert!(coloured.contains("\u{1b}[32m"), "green create");
+        assert!(coloured.contains("\u{1b}[33m"), "yellow update");
+        assert!(coloured.contains("\u{1b}[31m"), "red delete");
+    }
+
+    #[test]
+    fn long_names_get_an_inline_diff() {
+        let mut plan = example();
+        plan.changes[1].before =
+            Some(Group::new("analysts").with_name("Regional Data Analysts EMEA"));
+        plan.changes[1].after =
+            Some(Group::new("analysts").with_name("Regional Data Analysts APAC"));
+        let text = render(&plan, false);
+        assert!(
+            text.contains("Regional Data Analysts [-EMEA-]{+APAC+}"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn no_changes_says_so() {
+        let plan = Plan {
+            changes: vec![],
+            summary: Summary {
+                unchanged: 3,
+                protected: 1,
+                ..Summary::default()
+            },
+            notes: vec![Note {
+                id: "x".into(),
+                text: "nothing to delete".into(),
+            }],
+            ..example()
+        };
+        let text = render(&plan, false);
+        assert!(
+            text.starts_with(
+                "No changes. Live groups match groups.yaml.\n3 unchanged, 0 ignored, 1 protected.\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("x: nothing to delete"));
+    }
+}

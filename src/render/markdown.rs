@@ -1,0 +1,292 @@
+//! The Markdown rendering of a plan (spec §4), for a pull-request comment or a CI job summary.
+//! It fits a byte budget by degrading: full diff → one line per change → summary plus every
+//! delete → counts plus the ids of every delete. Counts and deletes are never dropped.
+
+use std::fmt::Write as _;
+
+use super::{impact_text, name_text};
+use crate::plan::document::PlanDocument;
+use crate::plan::{Action, Change, Summary};
+
+/// The hidden marker CI uses to find and update its one comment.
+pub const MARKER: &str = "<!-- gdgroups-plan -->";
+
+/// The GitHub comment limit.
+pub const DEFAULT_MAX_BYTES: usize = 65_536;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Detail {
+    Full,
+    OneLine,
+    Destructive,
+    Counts,
+}
+
+/// Renders the plan within `max_bytes` (unless even the counts and delete ids exceed it).
+pub fn render(doc: &PlanDocument, max_bytes: usize) -> String {
+    let mut text = String::new();
+    for detail in [
+        Detail::Full,
+        Detail::OneLine,
+        Detail::Destructive,
+        Detail::Counts,
+    ] {
+        text = render_at(doc, detail);
+        if text.len() <= max_bytes {
+            break;
+        }
+    }
+    text
+}
+
+fn render_at(doc: &PlanDocument, detail: Detail) -> String {
+    let plan = &doc.plan;
+    let s = &plan.summary;
+    let mut out = String::new();
+    let _ = writeln!(out, "{MARKER}");
+    let _ = writeln!(out, "### gdgroups plan for `{}`\n", plan.host);
+    if !s.has_changes() && s.held == 0 {
+        let _ = writeln!(out, "**No changes.** Live groups match the groups file.\n");
+    }
+    let _ = writeln!(
+        out,
+        "| create | update | delete | held | unchanged | ignored | protected |"
+    );
+    let _ = writeln!(out, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} | {} |\n",
+        s.create, s.update, s.delete, s.held, s.unchanged, s.ignored, s.protected
+    );
+    let deletes: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .collect();
+    if s.delete > 0 {
+        let members: u64 = deletes
+            .iter()
+            .filter(|c| c.held.is_none())
+            .filter_map(|c| c.impact.as_ref()?.members)
+            .sum();
+        let _ = writeln!(
+            out,
+            "> [!WARNING]\n> This plan **deletes {} group{}** ({members} memberships are lost). Check every `-` line below.\n",
+            s.delete,
+            if s.delete == 1 { "" } else { "s" }
+        );
+    }
+    match detail {
+        Detail::Full | Detail::OneLine => {
+            if !plan.changes.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "<details><summary>Plan: {} changes</summary>\n",
+                    plan.changes.len()
+                );
+                let _ = writeln!(out, "```diff");
+                for change in &plan.changes {
+                    diff_lines(change, detail == Detail::Full, &mut out);
+                }
+                let _ = writeln!(out, "```\n\n</details>\n");
+            }
+            notes(doc, &mut out);
+        }
+        Detail::Destructive => {
+            if !deletes.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "The plan is too large to show in full; every delete is listed:\n"
+                );
+                let _ = writeln!(out, "```diff");
+                for change in &deletes {
+                    diff_lines(change, false, &mut out);
+                }
+                let _ = writeln!(out, "```\n");
+            }
+            other_changes_note(s, &mut out);
+        }
+        Detail::Counts => {
+            if !deletes.is_empty() {
+                let ids: Vec<&str> = deletes.iter().map(|c| c.id.as_str()).collect();
+                let _ = writeln!(out, "Deleted: `{}`\n", ids.join("`, `"));
+            }
+            other_changes_note(s, &mut out);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "<sub>Plan hash `{}` · gdgroups {}</sub>",
+        doc.plan_hash, doc.gdgroups_version
+    );
+    out
+}
+
+fn other_changes_note(s: &Summary, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "{} creates and {} updates are not listed here: see the saved plan (`gdgroups show plan.json`).\n",
+        s.create, s.update
+    );
+}
+
+fn diff_lines(change: &Change, full: bool, out: &mut String) {
+    let sign = match change.action {
+        Action::Create => '+',
+        Action::Update => '!',
+        Action::Delete => '-',
+    };
+    let verb = match &change.held {
+        Some(why) => format!("would delete (held by {why})"),
+        None => change.action.verb().to_string(),
+    };
+    // A held delete is not carried out, so it is not shown as a red line.
+    let sign = if change.held.is_some() { '#' } else { sign };
+    let impact = impact_text(change.impact.as_ref());
+    let _ = writeln!(
+        out,
+        "{sign} {:<24} {verb}{}{impact}",
+        change.id,
+        if impact.is_empty() { "" } else { "  " }
+    );
+    if !full {
+        return;
+    }
+    match (&change.before, &change.after) {
+        (None, Some(after)) => {
+            if let Some(name) = &after.name {
+                let _ = writeln!(out, "{sign}     name     {}", name_text(Some(name)));
+            }
+            if !after.parents.is_empty() {
+                let parents: Vec<&str> = after.parents.iter().map(String::as_str).collect();
+                let _ = writeln!(out, "{sign}     parents  {}", parents.join(", "));
+            }
+        }
+        (Some(before), Some(after)) => {
+            if before.name != after.name {
+                let _ = writeln!(out, "-     name     {}", name_text(before.name.as_deref()));
+                let _ = writeln!(out, "+     name     {}", name_text(after.name.as_deref()));
+            }
+            for p in before.parents.difference(&after.parents) {
+                let _ = writeln!(out, "-     parent   {p}");
+            }
+            for p in after.parents.difference(&before.parents) {
+                let _ = writeln!(out, "+     parent   {p}");
+            }
+        }
+        _ => {}
+    }
+}
+
+fn notes(doc: &PlanDocument, out: &mut String) {
+    if doc.plan.notes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "**Notes**\n");
+    for note in &doc.plan.notes {
+        let _ = writeln!(out, "- `{}`: {}", note.id, note.text);
+    }
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::Group;
+    use crate::live::Live;
+    use crate::plan::{PlanOptions, compute};
+
+    fn doc(live: &[Group], want: &[Group]) -> PlanDocument {
+        let desired = crate::desired::Desired {
+            path: "groups.yaml".into(),
+            source: String::new(),
+            sha256: "d".into(),
+            mode: crate::desired::Mode::Full,
+            protected: vec![],
+            ignore: vec![],
+            safety: crate::desired::Safety::default(),
+            groups: want
+                .iter()
+                .map(|g| crate::desired::DesiredGroup {
+                    group: g.clone(),
+                    active: true,
+                    span: crate::diagnostic::Span::default(),
+                    parents: g
+                        .parents
+                        .iter()
+                        .map(|p| crate::desired::ParentRef {
+                            id: p.clone(),
+                            span: crate::diagnostic::Span::default(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        };
+        let mut live = Live::new(live.iter().cloned());
+        live.member_counts = Some(live.groups.keys().map(|k| (k.clone(), 2)).collect());
+        PlanDocument::new(
+            compute(
+                &desired,
+                &live,
+                &PlanOptions {
+                    host: "https://acme.example.com".into(),
+                    no_delete: false,
+                },
+            )
+            .expect("plan"),
+        )
+    }
+
+    #[test]
+    fn small_plan_in_full() {
+        let d = doc(
+            &[
+                Group::new("analysts").with_name("Analysts"),
+                Group::new("legacy"),
+            ],
+            &[
+                Group::new("analysts").with_name("Data Analysts"),
+                Group::new("marketing")
+                    .with_name("Marketing")
+                    .with_parents(["analysts"]),
+            ],
+        );
+        let mut text = render(&d, DEFAULT_MAX_BYTES);
+        text = text.replace(&d.plan_hash, "HASH");
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn a_large_plan_degrades_within_budget_keeping_counts_and_deletes() {
+        let live: Vec<Group> = (0..1000)
+            .map(|i| Group::new(format!("old-{i:04}")).with_name(format!("Old group number {i}")))
+            .collect();
+        let want: Vec<Group> = (0..1000)
+            .map(|i| Group::new(format!("new-{i:04}")).with_name(format!("New group number {i}")))
+            .collect();
+        let d = doc(&live, &want);
+        assert_eq!(d.plan.changes.len(), 2000);
+        for budget in [DEFAULT_MAX_BYTES, 40_000] {
+            let text = render(&d, budget);
+            assert!(text.len() <= budget, "{} > {budget}", text.len());
+            assert!(text.starts_with(MARKER));
+            assert!(
+                text.contains("| 1000 | 0 | 1000 | 0 | 0 | 0 | 0 |"),
+                "counts"
+            );
+            for i in 0..1000 {
+                assert!(
+                    text.contains(&format!("old-{i:04}")),
+                    "delete old-{i:04} dropped at {budget}"
+                );
+            }
+        }
+        let tight = render(&d, 40_000);
+        assert!(
+            tight.contains("Deleted: `old-0000`"),
+            "degrades to counts and delete ids"
+        );
+        let full = render(&d, 10_000_000);
+        assert!(full.contains("+     name     \"New group number 999\""));
+    }
+}

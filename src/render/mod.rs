@@ -1,0 +1,56 @@
+//! Renderers of plans: human (terminal), and the shared wording they use.
+
+pub mod human;
+pub mod markdown;
+
+use std::fmt::Write as _;
+
+use crate::plan::{Impact, Summary};
+
+/// `Plan: 1 to create, 1 to update, 1 to delete. 12 unchanged, 2 ignored, 1 protected.`
+pub fn summary_line(summary: &Summary) -> String {
+    let mut line = format!(
+        "Plan: {} to create, {} to update, {} to delete",
+        summary.create, summary.update, summary.delete
+    );
+    if summary.held > 0 {
+        let _ = write!(line, ", {} held by --no-delete", summary.held);
+    }
+    let _ = write!(
+        line,
+        ". {} unchanged, {} ignored, {} protected.",
+        summary.unchanged, summary.ignored, summary.protected
+    );
+    line
+}
+
+/// What a delete costs, in words: `3 members lose this group; a, b lose it as a parent`.
+pub fn impact_text(impact: Option<&Impact>) -> String {
+    let Some(impact) = impact else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    match impact.members {
+        Some(0) => parts.push("no members".to_string()),
+        Some(1) => parts.push("1 member loses this group".to_string()),
+        Some(n) => parts.push(format!("{n} members lose this group")),
+        None => parts.push("impact unknown (the server does not report members)".to_string()),
+    }
+    if !impact.children.is_empty() {
+        parts.push(format!("{} lose it as a parent", list(&impact.children, 5)));
+    }
+    parts.join("; ")
+}
+
+/// `a, b, c and 4 more`.
+pub fn list(items: &[String], max: usize) -> String {
+    if items.len() <= max {
+        return items.join(", ");
+    }
+    format!("{} and {} more", items[..max].join(", "), items.len() - max)
+}
+
+/// A name as shown: quoted, or `(no name)`.
+pub fn name_text(name: Option<&str>) -> String {
+    name.map_or_else(|| "(no name)".to_string(), |n| format!("{n:?}"))
+}

@@ -1,0 +1,466 @@
+//! The sandbox's in-memory organization: user groups, their parents and their members, and the
+//! rules the real server enforces on every change (ids, existing parents, no cycles, a
+//! read-only bootstrap group).
+//!
+//! The HTTP layer only translates requests into calls here and [`StoreError`]s into problems,
+//! so every rule lives in one place and the direct test edits of [`super::Sandbox`] share it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use crate::group::{Group, MAX_NAME_CHARS, is_valid_id};
+
+/// Why a change was refused; the HTTP layer maps each kind to its status code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StoreError {
+    /// 404: the group does not exist.
+    NotFound,
+    /// 409: a group with this id already exists.
+    Conflict(String),
+    /// 400: the change breaks a rule (missing parent, cycle, bad id, bootstrap group).
+    Invalid(String),
+}
+
+/// One stored group.
+#[derive(Debug, Clone, Default)]
+struct Stored {
+    name: Option<String>,
+    parents: BTreeSet<String>,
+    /// User ids; only seeds and direct edits set them (the entity API cannot).
+    members: BTreeSet<String>,
+}
+
+/// A change of some fields of a group (PATCH semantics).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Patch {
+    pub name: NameChange,
+    /// The new parent set; `None` keeps the current one.
+    pub parents: Option<BTreeSet<String>>,
+}
+
+/// What a PATCH does to the name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum NameChange {
+    #[default]
+    Keep,
+    Remove,
+    Set(String),
+}
+
+/// One row of the `userManagement/userGroups` action.
+#[derive(Debug, Clone)]
+pub(crate) struct ManagementRow {
+    pub group: Group,
+    pub user_count: usize,
+    pub organization_admin: bool,
+}
+
+/// The organization's groups.
+#[derive(Debug)]
+pub(crate) struct Store {
+    groups: BTreeMap<String, Stored>,
+    /// Ids in ascending order, rebuilt lazily after a write so that reading page `p` is an
+    /// index into a vector instead of a walk over every group before it.
+    sorted_ids: Option<Vec<String>>,
+    bootstrap: String,
+}
+
+impl Store {
+    /// An organization holding only the bootstrap group.
+    pub(crate) fn new(bootstrap: &str) -> Self {
+        let mut groups = BTreeMap::new();
+        groups.insert(bootstrap.to_string(), Stored::default());
+        Self {
+            groups,
+            sorted_ids: None,
+            bootstrap: bootstrap.to_string(),
+        }
+    }
+
+    /// The id of the group no request may change.
+    pub(crate) fn bootstrap(&self) -> &str {
+        &self.bootstrap
+    }
+
+    /// Inserts or replaces a group without any check, keeping its members when it existed.
+    pub(crate) fn upsert_unchecked(&mut self, group: Group, members: Option<BTreeSet<String>>) {
+        if !self.groups.contains_key(&group.id) {
+            // Only a new id moves positions; updates keep the page index valid.
+            self.sorted_ids = None;
+        }
+        let entry = self.groups.entry(group.id).or_default();
+        entry.name = group.name;
+        entry.parents = group.parents;
+        if let Some(members) = members {
+            entry.members = members;
+        }
+    }
+
+    /// Removes a group and every reference to it, without the bootstrap rule.
+    pub(crate) fn remove_unchecked(&mut self, id: &str) -> bool {
+        if self.groups.remove(id).is_none() {
+            return false;
+        }
+        // Children lose the parent: the one O(n) step, acceptable for a delete.
+        for stored in self.groups.values_mut() {
+            stored.parents.remove(id);
+        }
+        self.sorted_ids = None;
+        true
+    }
+
+    /// Checks that every parent exists and that there is no cycle; for seeding and tests.
+    pub(crate) fn check_consistency(&self) -> Result<(), String> {
+        for (id, stored) in &self.groups {
+            for parent in &stored.parents {
+                if !self.groups.contains_key(parent) {
+                    return Err(format!(
+                        "group `{id}` has parent `{parent}`, which does not exist"
+                    ));
+                }
+            }
+            if let Some(path) = self.cycle_through(id, &stored.parents) {
+                return Err(format!("the parents form a cycle: {}", path.join(" → ")));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<Group> {
+        self.groups.get(id).map(|stored| to_group(id, stored))
+    }
+
+    pub(crate) fn members(&self, id: &str) -> Option<Vec<String>> {
+        self.groups
+            .get(id)
+            .map(|stored| stored.members.iter().cloned().collect())
+    }
+
+    /// Every group, ascending by id.
+    pub(crate) fn all(&self) -> Vec<Group> {
+        self.groups
+            .iter()
+            .map(|(id, stored)| to_group(id, stored))
+            .collect()
+    }
+
+    /// The groups at positions `offset..offset + len` of the ascending (or, with `descending`,
+    /// descending) id order.
+    pub(crate) fn page(&mut self, offset: usize, len: usize, descending: bool) -> Vec<Group> {
+        let total = self.groups.len();
+        if offset >= total {
+            return Vec::new();
+        }
+        let end = offset.saturating_add(len).min(total);
+        let groups = &self.groups;
+        let ids = self
+            .sorted_ids
+            .get_or_insert_with(|| groups.keys().cloned().collect());
+        let range = if descending {
+            (total - end)..(total - offset)
+        } else {
+            offset..end
+        };
+        let mut page: Vec<Group> = ids[range]
+            .iter()
+            .filter_map(|id| groups.get(id).map(|stored| to_group(id, stored)))
+            .collect();
+        if descending {
+            page.reverse();
+        }
+        page
+    }
+
+    /// Rows of the user-management listing for one page.
+    pub(crate) fn management_page(&mut self, offset: usize, len: usize) -> Vec<ManagementRow> {
+        let page = self.page(offset, len, false);
+        page.into_iter()
+            .map(|group| {
+                let user_count = self.groups.get(&group.id).map_or(0, |s| s.members.len());
+                let organization_admin = group.id == self.bootstrap;
+                ManagementRow {
+                    group,
+                    user_count,
+                    organization_admin,
+                }
+            })
+            .collect()
+    }
+
+    /// POST: a new group.
+    pub(crate) fn create(&mut self, group: Group) -> Result<Group, StoreError> {
+        check_fields(&group)?;
+        if self.groups.contains_key(&group.id) {
+            return Err(StoreError::Conflict(format!(
+                "A user group with id `{}` already exists.",
+                group.id
+            )));
+        }
+        if group.parents.contains(&group.id) {
+            return Err(self_parent(&group.id));
+        }
+        self.check_parents_exist(&group.parents)?;
+        self.upsert_unchecked(group.clone(), Some(BTreeSet::new()));
+        Ok(group)
+    }
+
+    /// PUT: replaces name and parents of an existing group.
+    pub(crate) fn replace(&mut self, group: Group) -> Result<Group, StoreError> {
+        check_fields(&group)?;
+        self.check_writable(&group.id)?;
+        self.check_parents(&group.id, &group.parents)?;
+        self.upsert_unchecked(group.clone(), None);
+        Ok(group)
+    }
+
+    /// PATCH: changes only the given fields.
+    pub(crate) fn patch(&mut self, id: &str, patch: Patch) -> Result<Group, StoreError> {
+        self.check_writable(id)?;
+        let mut group = self.get(id).ok_or(StoreError::NotFound)?;
+        match patch.name {
+            NameChange::Keep => {}
+            NameChange::Remove => group.name = None,
+            NameChange::Set(name) => group.name = Some(name),
+        }
+        if let Some(parents) = patch.parents {
+            group.parents = parents;
+        }
+        check_fields(&group)?;
+        self.check_parents(id, &group.parents)?;
+        self.upsert_unchecked(group.clone(), None);
+        Ok(group)
+    }
+
+    /// DELETE: removes the group, from its children's parents and with its member list.
+    pub(crate) fn delete(&mut self, id: &str) -> Result<(), StoreError> {
+        self.check_writable(id)?;
+        self.remove_unchecked(id);
+        Ok(())
+    }
+
+    /// PUT of the layout: the given groups become the whole organization. Groups left out are
+    /// deleted (with their members); the bootstrap group stays even when left out, because the
+    /// organization cannot exist without it.
+    pub(crate) fn replace_all(&mut self, groups: Vec<Group>) -> Result<(), StoreError> {
+        let mut next: BTreeMap<String, Stored> = BTreeMap::new();
+        for group in groups {
+            check_fields(&group)?;
+            if group.parents.contains(&group.id) {
+                return Err(self_parent(&group.id));
+            }
+            if next.contains_key(&group.id) {
+                return Err(StoreError::Invalid(format!(
+                    "The user group `{}` is listed more than once.",
+                    group.id
+                )));
+            }
+            let members = self
+                .groups
+                .get(&group.id)
+                .map(|stored| stored.members.clone())
+                .unwrap_or_default();
+            next.insert(
+                group.id,
+                Stored {
+                    name: group.name,
+                    parents: group.parents,
+                    members,
+                },
+            );
+        }
+        if !next.contains_key(&self.bootstrap)
+            && let Some(stored) = self.groups.get(&self.bootstrap)
+        {
+            next.insert(self.bootstrap.clone(), stored.clone());
+        }
+        let candidate = Self {
+            groups: next,
+            sorted_ids: None,
+            bootstrap: self.bootstrap.clone(),
+        };
+        candidate.check_consistency().map_err(StoreError::Invalid)?;
+        *self = candidate;
+        Ok(())
+    }
+
+    fn check_writable(&self, id: &str) -> Result<(), StoreError> {
+        if !self.groups.contains_key(id) {
+            return Err(StoreError::NotFound);
+        }
+        if id == self.bootstrap {
+            return Err(StoreError::Invalid(format!(
+                "The user group `{id}` is the organization's bootstrap group; it cannot be changed or deleted."
+            )));
+        }
+        Ok(())
+    }
+
+    fn check_parents_exist(&self, parents: &BTreeSet<String>) -> Result<(), StoreError> {
+        let missing: Vec<&str> = parents
+            .iter()
+            .filter(|p| !self.groups.contains_key(p.as_str()))
+            .map(String::as_str)
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid(format!(
+                "Parent user group(s) not found: {}.",
+                missing.join(", ")
+            )))
+        }
+    }
+
+    fn check_parents(&self, id: &str, parents: &BTreeSet<String>) -> Result<(), StoreError> {
+        if parents.contains(id) {
+            return Err(self_parent(id));
+        }
+        self.check_parents_exist(parents)?;
+        if let Some(path) = self.cycle_through(id, parents) {
+            return Err(StoreError::Invalid(format!(
+                "Setting these parents would create a cycle: {}.",
+                path.join(" → ")
+            )));
+        }
+        Ok(())
+    }
+
+    /// If `id` is an ancestor of one of `parents` (following the stored parent edges), giving
+    /// `id` those parents closes a cycle; returns it as `id → parent → … → id`.
+    fn cycle_through(&self, id: &str, parents: &BTreeSet<String>) -> Option<Vec<String>> {
+        let mut came_from: HashMap<&str, &str> = HashMap::new();
+        let mut queue: VecDeque<&str> = VecDeque::new();
+        for parent in parents {
+            if parent == id {
+                return Some(vec![id.to_string(), id.to_string()]);
+            }
+            if came_from.insert(parent.as_str(), id).is_none() {
+                queue.push_back(parent.as_str());
+            }
+        }
+        while let Some(current) = queue.pop_front() {
+            let Some(stored) = self.groups.get(current) else {
+                continue;
+            };
+            for next in &stored.parents {
+                if next == id {
+                    // Walk back from `current` to `id` to print the loop in order.
+                    let mut path = vec![id.to_string()];
+                    let mut back = vec![current];
+                    let mut at = current;
+                    while let Some(&prev) = came_from.get(at) {
+                        if prev == id {
+                            break;
+                        }
+                        back.push(prev);
+                        at = prev;
+                    }
+                    path.extend(back.into_iter().rev().map(str::to_string));
+                    path.push(id.to_string());
+                    return Some(path);
+                }
+                if !came_from.contains_key(next.as_str()) {
+                    came_from.insert(next.as_str(), current);
+                    queue.push_back(next.as_str());
+                }
+            }
+        }
+        None
+    }
+}
+
+fn to_group(id: &str, stored: &Stored) -> Group {
+    Group {
+        id: id.to_string(),
+        name: stored.name.clone(),
+        parents: stored.parents.clone(),
+    }
+}
+
+fn self_parent(id: &str) -> StoreError {
+    StoreError::Invalid(format!("The user group `{id}` cannot be its own parent."))
+}
+
+/// The schema rules of one group: id pattern, name length, parent id pattern.
+fn check_fields(group: &Group) -> Result<(), StoreError> {
+    if !is_valid_id(&group.id) {
+        return Err(StoreError::Invalid(format!(
+            "The id `{}` is invalid: it must match ^(?!\\.)[.A-Za-z0-9_-]{{1,255}}$.",
+            group.id
+        )));
+    }
+    if let Some(name) = &group.name {
+        let chars = name.chars().count();
+        if chars > MAX_NAME_CHARS {
+            return Err(StoreError::Invalid(format!(
+                "The name of `{}` is {chars} characters long; at most {MAX_NAME_CHARS} are allowed.",
+                group.id
+            )));
+        }
+    }
+    if let Some(bad) = group.parents.iter().find(|p| !is_valid_id(p)) {
+        return Err(StoreError::Invalid(format!(
+            "The parent id `{bad}` is invalid: it must match ^(?!\\.)[.A-Za-z0-9_-]{{1,255}}$."
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> Store {
+        let mut s = Store::new("adminGroup");
+        s.create(Group::new("a")).unwrap();
+        s.create(Group::new("b").with_parents(["a"])).unwrap();
+        s.create(Group::new("c").with_parents(["b"])).unwrap();
+        s
+    }
+
+    #[test]
+    fn cycle_is_reported_with_its_path() {
+        let mut s = store();
+        let err = s.replace(Group::new("a").with_parents(["c"])).unwrap_err();
+        assert_eq!(
+            err,
+            StoreError::Invalid(
+                "Setting these parents would create a cycle: a → c → b → a.".into()
+            )
+        );
+        let err = s.replace(Group::new("a").with_parents(["a"])).unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(m) if m.contains("its own parent")));
+    }
+
+    #[test]
+    fn paging_is_positional_in_both_directions() {
+        let mut s = store();
+        let ids = |v: Vec<Group>| v.into_iter().map(|g| g.id).collect::<Vec<_>>();
+        assert_eq!(ids(s.page(0, 2, false)), ["a", "adminGroup"]);
+        assert_eq!(ids(s.page(2, 2, false)), ["b", "c"]);
+        assert_eq!(ids(s.page(0, 3, true)), ["c", "b", "adminGroup"]);
+        assert!(s.page(4, 2, false).is_empty());
+        s.create(Group::new("aa")).unwrap();
+        assert_eq!(ids(s.page(1, 2, false)), ["aa", "adminGroup"]);
+    }
+
+    #[test]
+    fn layout_replace_keeps_bootstrap_and_members_of_survivors() {
+        let mut s = store();
+        s.upsert_unchecked(
+            Group::new("a"),
+            Some(["u1".to_string()].into_iter().collect()),
+        );
+        s.replace_all(vec![Group::new("a").with_name("A")]).unwrap();
+        let ids: Vec<_> = s.all().into_iter().map(|g| g.id).collect();
+        assert_eq!(ids, ["a", "adminGroup"]);
+        assert_eq!(s.members("a").unwrap(), ["u1"]);
+        let err = s
+            .replace_all(vec![Group::new("x").with_parents(["y"])])
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(m) if m.contains("does not exist")));
+    }
+}
