@@ -463,7 +463,7 @@ fn unsupported_tag(tag: &Tag, span: Span) -> Diagnostic {
 
 /// The YAML 1.2 core schema: null, booleans, integers (decimal, `0o`, `0x`), floats; anything
 /// else is a string. YAML 1.1 spellings (`yes`, `off`, `0755` as octal) are strings or decimals.
-fn resolve_plain(value: Cow<'_, str>) -> Kind<'_> {
+pub(super) fn resolve_plain(value: Cow<'_, str>) -> Kind<'_> {
     let s: &str = &value;
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Kind::Null,
