@@ -140,9 +140,11 @@ pub fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desired, Di
 pub use parse::MAX_FILE_BYTES;
 
 mod check;
+pub mod dump;
 mod node;
 mod parse;
 mod records;
+pub mod schema;
 mod suggest;
 
 pub use records::from_groups;
