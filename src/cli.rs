@@ -98,6 +98,22 @@ pub enum Command {
   gdgroups apply --auto-approve    # in CI, from the groups file
   gdgroups apply plan.json         # a plan reviewed in a pull request")]
     Apply(ApplyArgs),
+    /// Render a saved plan; needs no credentials or network.
+    #[command(after_help = "Example:\n  gdgroups show plan.json --format markdown")]
+    Show(ShowArgs),
+    /// Write the live groups as a canonical groups.yaml (to adopt an existing organization).
+    #[command(
+        after_help = "Example:\n  gdgroups dump -o groups.yaml && gdgroups plan   # shows no changes"
+    )]
+    Dump(DumpArgs),
+    /// Print the JSON Schema of groups.yaml.
+    #[command(after_help = "Example:\n  gdgroups schema > groups.schema.json")]
+    Schema,
+    /// Run a local, in-memory GoodData user-group API to try gdgroups or test against.
+    #[command(
+        after_help = "Example:\n  gdgroups sandbox --seed examples/seed.yaml\n  GDGROUPS_HOST=http://127.0.0.1:3000 GDGROUPS_TOKEN=sandbox gdgroups plan -f examples/groups.yaml"
+    )]
+    Sandbox(SandboxArgs),
     /// Print shell completions.
     #[command(
         after_help = "Examples:\n  gdgroups completions bash > ~/.local/share/bash-completion/completions/gdgroups\n  gdgroups completions zsh > ~/.zfunc/_gdgroups"
@@ -106,14 +122,6 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(after_help = "Example:\n  gdgroups man > gdgroups.1 && man ./gdgroups.1")]
     Man,
-    /// Render a saved plan; needs no credentials or network.
-    #[command(after_help = "Example:\n  gdgroups show plan.json --format markdown")]
-    Show(ShowArgs),
-    /// Run a local, in-memory GoodData user-group API to try gdgroups or test against.
-    #[command(
-        after_help = "Example:\n  gdgroups sandbox --seed examples/seed.yaml\n  GDGROUPS_HOST=http://127.0.0.1:3000 GDGROUPS_TOKEN=sandbox gdgroups plan -f examples/groups.yaml"
-    )]
-    Sandbox(SandboxArgs),
 }
 
 /// Where the desired state comes from.

@@ -91,6 +91,8 @@ async fn dispatch(command: &Command, ctx: &Ctx<'_>) -> Result<Exit, Error> {
         Command::Show(args) => commands::show::run(args, ctx),
         Command::Completions(args) => commands::completions::completions(args, ctx),
         Command::Man => commands::completions::man(ctx),
+        Command::Schema => commands::schema::run(ctx),
+        Command::Dump(args) => commands::dump::run(args, ctx).await,
         Command::Plan(args) => commands::plan::run(args, ctx).await,
         Command::Apply(args) => commands::apply::run(args, ctx, &cancel).await,
         Command::Sandbox(args) => commands::sandbox::run(args, ctx).await,

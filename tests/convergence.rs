@@ -31,7 +31,9 @@ fn organization(min: usize) -> impl Strategy<Value = Vec<Group>> {
                     .iter()
                     .enumerate()
                     .filter(|(j, _)| {
-                        (salt.rotate_left(u32::try_from(i * 7 + j).unwrap_or(0)) & 3) == 0
+                        salt.rotate_left(u32::try_from(i * 7 + j).unwrap_or(0))
+                            .trailing_zeros()
+                            >= 2
                     })
                     .map(|(_, p)| format!("g{p}"))
                     .collect();

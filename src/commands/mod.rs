@@ -2,8 +2,10 @@
 
 pub mod apply;
 pub mod completions;
+pub mod dump;
 pub mod plan;
 pub mod sandbox;
+pub mod schema;
 pub mod show;
 pub mod validate;
 

@@ -56,6 +56,14 @@ pub fn to_yaml(groups: &[Group], protected: &[String], header_comment: &str) -> 
         return out;
     }
     out.push_str("groups:\n");
+    out.push_str(&group_items(groups));
+    out
+}
+
+/// The items of a `groups:` list, sorted by id, indented as under `groups:`: what a plan shows
+/// to paste into the file to keep groups it would delete.
+pub fn group_items(groups: &[Group]) -> String {
+    let mut out = String::new();
     let mut sorted: Vec<&Group> = groups.iter().collect();
     sorted.sort_by(|a, b| a.id.cmp(&b.id));
     for group in sorted {

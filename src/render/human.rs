@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use console::Style;
 
 use super::{impact_text, name_text, summary_line};
+use crate::group::Group;
 use crate::plan::{Action, Change, Plan};
 
 /// Names longer than this get an inline character diff under the `old → new` line.
@@ -37,6 +38,7 @@ pub fn render(plan: &Plan, color: bool) -> String {
         render_change(change, width, &styles, &mut out);
     }
     render_notes(plan, &styles, &mut out);
+    render_adopt(plan, &mut out);
     let _ = writeln!(
         out,
         "\n{}",
@@ -128,6 +130,39 @@ fn inline_diff(old: &str, new: &str, s: &Styles) -> String {
     }
     // Merge adjacent markers so `[-a-][-b-]` reads `[-ab-]`.
     out.replace("-][-", "").replace("+}{+", "")
+}
+
+/// Shown at most, so a plan that deletes thousands stays readable; `gdgroups dump` has them all.
+const ADOPT_MAX: usize = 20;
+
+/// A full-mode plan deletes what the file does not declare: show the lines that would keep them.
+fn render_adopt(plan: &Plan, out: &mut String) {
+    if plan.mode != crate::desired::Mode::Full {
+        return;
+    }
+    let deleted: Vec<Group> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .filter_map(|c| c.before.clone())
+        .collect();
+    if deleted.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nTo keep the groups this plan deletes, add them under `groups:`:\n"
+    );
+    out.push_str(&crate::desired::dump::group_items(
+        &deleted[..deleted.len().min(ADOPT_MAX)],
+    ));
+    if deleted.len() > ADOPT_MAX {
+        let _ = writeln!(
+            out,
+            "  # … and {} more: `gdgroups dump` writes every live group",
+            deleted.len() - ADOPT_MAX
+        );
+    }
 }
 
 fn render_notes(plan: &Plan, s: &Styles, out: &mut String) {
