@@ -250,7 +250,9 @@ impl<'a> Fields<'a> {
 
 impl<'a> Reader<'a> {
     fn new(source: &'a str, options: LoadOptions) -> Self {
-        let line_starts = std::iter::once(0)
+        // The parser does not count a byte-order mark as a column, so neither do we.
+        let first = if source.starts_with('\u{FEFF}') { 3 } else { 0 };
+        let line_starts = std::iter::once(first)
             .chain(source.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
         Self {

@@ -1063,3 +1063,25 @@ fn timing_100k() {
     );
     assert_eq!(d.groups.len(), 100_000);
 }
+
+#[test]
+fn windows_line_endings_and_a_byte_order_mark_are_fine() {
+    let text = "\u{FEFF}groups:\r\n  - id: a\r\n  - id: b\r\n    parents: [a, zz]\r\n";
+    let d = one(full(text));
+    assert_eq!(d.message, "unknown parent `zz`");
+    assert_at(&d, 4, 18, 2);
+    let good = ok(full(&text.replace(", zz", "")));
+    assert_eq!(ids(&good), ["a", "b"]);
+    assert_eq!(
+        good.groups[1].span,
+        Span {
+            line: 3,
+            col: 9,
+            len: 1
+        }
+    );
+    // Columns on the first line do not count the byte-order mark, and hints quote the value.
+    let d = one(full("\u{FEFF}mode: 3\ngroups: [{id: a}]\n"));
+    assert_at(&d, 1, 7, 1);
+    assert_eq!(d.message, "unknown mode `3`");
+}
