@@ -165,6 +165,12 @@ pub(super) fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desi
         .map_err(|d| fail(vec![d]))?;
     let mut file = reader.read_file(root);
     reader.check_active_keys(file.mode);
+    if file.mode == Mode::Full {
+        // `active` was refused above; reading it as "delete" would only add follow-up noise.
+        for entry in &mut file.entries {
+            entry.active = true;
+        }
+    }
     let mut diags = reader.diags;
 
     let mode = file.mode;

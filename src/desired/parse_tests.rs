@@ -672,6 +672,9 @@ fn active_is_only_for_incremental_mode() {
     assert!(hint(&d).contains("`--incremental`"));
     let d = one(full("- id: a\n  is_active: true\n"));
     assert_eq!(d.message, "`is_active` is only allowed in incremental mode");
+    // No follow-up noise: in full mode the group is not taken as deleted.
+    let d = one(full("- id: a\n  active: false\n- id: b\n  parents: [a]\n"));
+    assert_eq!(d.message, "`active` is only allowed in incremental mode");
 
     let d = ok(incremental("groups:\n  - id: a\n    active: false\n"));
     assert_eq!(d.mode, Mode::Incremental);
