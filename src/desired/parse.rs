@@ -165,6 +165,12 @@ pub(super) fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desi
         .map_err(|d| fail(vec![d]))?;
     let mut file = reader.read_file(root);
     reader.check_active_keys(file.mode);
+    if file.mode == Mode::Full {
+        // `active` was refused above; reading it as "delete" would only add follow-up noise.
+        for entry in &mut file.entries {
+            entry.active = true;
+        }
+    }
     let mut diags = reader.diags;
 
     let mode = file.mode;
@@ -250,7 +256,9 @@ impl<'a> Fields<'a> {
 
 impl<'a> Reader<'a> {
     fn new(source: &'a str, options: LoadOptions) -> Self {
-        let line_starts = std::iter::once(0)
+        // The parser does not count a byte-order mark as a column, so neither do we.
+        let first = if source.starts_with('\u{FEFF}') { 3 } else { 0 };
+        let line_starts = std::iter::once(first)
             .chain(source.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
         Self {

@@ -672,6 +672,9 @@ fn active_is_only_for_incremental_mode() {
     assert!(hint(&d).contains("`--incremental`"));
     let d = one(full("- id: a\n  is_active: true\n"));
     assert_eq!(d.message, "`is_active` is only allowed in incremental mode");
+    // No follow-up noise: in full mode the group is not taken as deleted.
+    let d = one(full("- id: a\n  active: false\n- id: b\n  parents: [a]\n"));
+    assert_eq!(d.message, "`active` is only allowed in incremental mode");
 
     let d = ok(incremental("groups:\n  - id: a\n    active: false\n"));
     assert_eq!(d.mode, Mode::Incremental);
@@ -1062,4 +1065,26 @@ fn timing_100k() {
         t.elapsed()
     );
     assert_eq!(d.groups.len(), 100_000);
+}
+
+#[test]
+fn windows_line_endings_and_a_byte_order_mark_are_fine() {
+    let text = "\u{FEFF}groups:\r\n  - id: a\r\n  - id: b\r\n    parents: [a, zz]\r\n";
+    let d = one(full(text));
+    assert_eq!(d.message, "unknown parent `zz`");
+    assert_at(&d, 4, 18, 2);
+    let good = ok(full(&text.replace(", zz", "")));
+    assert_eq!(ids(&good), ["a", "b"]);
+    assert_eq!(
+        good.groups[1].span,
+        Span {
+            line: 3,
+            col: 9,
+            len: 1
+        }
+    );
+    // Columns on the first line do not count the byte-order mark, and hints quote the value.
+    let d = one(full("\u{FEFF}mode: 3\ngroups: [{id: a}]\n"));
+    assert_at(&d, 1, 7, 1);
+    assert_eq!(d.message, "unknown mode `3`");
 }
