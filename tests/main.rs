@@ -9,5 +9,6 @@ mod exit_codes;
 mod library;
 mod malformed;
 mod resilience;
+mod review;
 mod secrets;
 mod tls;
