@@ -8,7 +8,11 @@ use gdgroups::plan::document::PlanDocument;
 use crate::common::{Env, run_in};
 
 fn env() -> Env {
-    let env = Env::new(&[Group::new("analysts").with_name("Analysts"), Group::new("legacy"), Group::new("stable")]);
+    let env = Env::new(&[
+        Group::new("analysts").with_name("Analysts"),
+        Group::new("legacy"),
+        Group::new("stable"),
+    ]);
     env.write(
         "groups.yaml",
         "groups:\n  - id: analysts\n    name: Data Analysts\n  - id: marketing\n    parents: [analysts]\n  - id: stable\n",
@@ -19,15 +23,30 @@ fn env() -> Env {
 #[test]
 fn plan_out_then_apply_the_saved_plan() {
     let env = env();
-    let plan = env.run(&["plan", "--out", "plan.json", "--detailed-exitcode"]).expect(2);
-    assert!(plan.stderr.contains("Saved the plan to plan.json"), "{}", plan.stderr);
+    let plan = env
+        .run(&["plan", "--out", "plan.json", "--detailed-exitcode"])
+        .expect(2);
+    assert!(
+        plan.stderr.contains("Saved the plan to plan.json"),
+        "{}",
+        plan.stderr
+    );
     let text = fs_err::read_to_string(env.path("plan.json")).expect("plan.json");
     let doc = PlanDocument::from_json("plan.json", &text).expect("a valid plan");
-    assert_eq!(doc.plan.summary.create + doc.plan.summary.update + doc.plan.summary.delete, 3);
+    assert_eq!(
+        doc.plan.summary.create + doc.plan.summary.update + doc.plan.summary.delete,
+        3
+    );
     assert!(!text.contains(crate::common::TOKEN));
     // No prompt and no --auto-approve: the review happened in the pull request.
     let apply = env.run(&["apply", "plan.json"]).expect(0);
-    assert!(apply.stderr.contains("Apply complete: 1 created, 1 updated, 1 deleted."), "{}", apply.stderr);
+    assert!(
+        apply
+            .stderr
+            .contains("Apply complete: 1 created, 1 updated, 1 deleted."),
+        "{}",
+        apply.stderr
+    );
     env.run(&["plan", "--detailed-exitcode"]).expect(0);
 }
 
@@ -37,12 +56,23 @@ fn a_stale_plan_is_refused_and_names_what_moved() {
     env.run(&["plan", "--out", "plan.json"]).expect(0);
     // Another client changes the organization after the review.
     env.sandbox.upsert_group(Group::new("newcomer"));
-    env.sandbox.upsert_group(Group::new("stable").with_name("Renamed elsewhere"));
+    env.sandbox
+        .upsert_group(Group::new("stable").with_name("Renamed elsewhere"));
     env.sandbox.remove_group("legacy");
     let before = env.sandbox.groups();
     let apply = env.run(&["apply", "plan.json"]).expect(4);
-    assert!(apply.stderr.contains("the plan is stale"), "{}", apply.stderr);
-    assert!(apply.stderr.contains("appeared: newcomer; vanished: legacy; changed: stable"), "{}", apply.stderr);
+    assert!(
+        apply.stderr.contains("the plan is stale"),
+        "{}",
+        apply.stderr
+    );
+    assert!(
+        apply
+            .stderr
+            .contains("appeared: newcomer; vanished: legacy; changed: stable"),
+        "{}",
+        apply.stderr
+    );
     assert_eq!(env.sandbox.groups(), before, "nothing changed");
 }
 
@@ -51,10 +81,20 @@ fn a_plan_for_another_host_or_edited_by_hand_is_refused() {
     let env = env();
     env.run(&["plan", "--out", "plan.json"]).expect(0);
     let text = fs_err::read_to_string(env.path("plan.json")).expect("plan.json");
-    env.write("edited.json", &text.replacen("\"action\": \"delete\"", "\"action\": \"create\"", 1));
+    env.write(
+        "edited.json",
+        &text.replacen("\"action\": \"delete\"", "\"action\": \"create\"", 1),
+    );
     let run = env.run(&["apply", "edited.json"]).expect(1);
-    assert!(run.stderr.contains("changed after it was made"), "{}", run.stderr);
-    env.write("future.json", &text.replace("\"format_version\": 1", "\"format_version\": 2"));
+    assert!(
+        run.stderr.contains("changed after it was made"),
+        "{}",
+        run.stderr
+    );
+    env.write(
+        "future.json",
+        &text.replace("\"format_version\": 1", "\"format_version\": 2"),
+    );
     let run = env.run(&["apply", "future.json"]).expect(1);
     assert!(run.stderr.contains("format_version 2"), "{}", run.stderr);
     env.write("corrupt.json", &text[..text.len() / 2]);
@@ -64,7 +104,10 @@ fn a_plan_for_another_host_or_edited_by_hand_is_refused() {
     let run = run_in(
         env.dir.path(),
         &["apply", "plan.json"],
-        &[("GDGROUPS_HOST", &other.sandbox.url()), ("GDGROUPS_TOKEN", crate::common::TOKEN)],
+        &[
+            ("GDGROUPS_HOST", &other.sandbox.url()),
+            ("GDGROUPS_TOKEN", crate::common::TOKEN),
+        ],
     );
     assert_eq!(run.code, 4, "{run:?}");
     assert!(run.stderr.contains("was made for"), "{}", run.stderr);
@@ -80,7 +123,11 @@ fn show_needs_no_credentials_and_renders_every_format() {
     assert_eq!(human.code, 0, "{human:?}");
     assert!(human.stdout.contains("+ marketing"), "{}", human.stdout);
     let markdown = run_in(dir, &["show", "plan.json", "--format", "markdown"], &[]);
-    assert!(markdown.stdout.starts_with("<!-- gdgroups-plan -->"), "{}", markdown.stdout);
+    assert!(
+        markdown.stdout.starts_with("<!-- gdgroups-plan -->"),
+        "{}",
+        markdown.stdout
+    );
     assert!(markdown.stdout.contains("```diff"), "{}", markdown.stdout);
     let json = run_in(dir, &["show", "plan.json", "--format", "json"], &[]);
     let saved = fs_err::read_to_string(env.path("plan.json")).expect("plan.json");
@@ -97,19 +144,42 @@ fn json_output_round_trips() {
 
 #[test]
 fn a_large_markdown_plan_stays_within_budget() {
-    let live: Vec<Group> = (0..1000).map(|i| Group::new(format!("old-{i:04}")).with_name(format!("Old {i}"))).collect();
+    let live: Vec<Group> = (0..1000)
+        .map(|i| Group::new(format!("old-{i:04}")).with_name(format!("Old {i}")))
+        .collect();
     let env = Env::new(&live);
     let mut yaml = String::from("groups:\n");
     for i in 0..1000 {
         let _ = writeln!(yaml, "  - id: new-{i:04}\n    name: New group {i}");
     }
     env.write("groups.yaml", &yaml);
-    let run = env.run(&["plan", "--format", "markdown", "--max-delete-percent", "100"]).expect(0);
+    let run = env
+        .run(&[
+            "plan",
+            "--format",
+            "markdown",
+            "--max-delete-percent",
+            "100",
+        ])
+        .expect(0);
     assert!(run.stdout.len() <= 65_536, "{} bytes", run.stdout.len());
     assert!(run.stdout.contains("| 1000 | 0 | 1000 |"), "counts");
     for i in 0..1000 {
-        assert!(run.stdout.contains(&format!("old-{i:04}")), "delete of old-{i:04} kept");
+        assert!(
+            run.stdout.contains(&format!("old-{i:04}")),
+            "delete of old-{i:04} kept"
+        );
     }
-    let tight = env.run(&["plan", "--format", "markdown", "--max-delete-percent", "100", "--max-bytes", "20000"]).expect(0);
+    let tight = env
+        .run(&[
+            "plan",
+            "--format",
+            "markdown",
+            "--max-delete-percent",
+            "100",
+            "--max-bytes",
+            "20000",
+        ])
+        .expect(0);
     assert!(tight.stdout.contains("old-0999"));
 }
