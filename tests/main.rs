@@ -10,5 +10,6 @@ mod library;
 mod malformed;
 mod resilience;
 mod review;
+mod safety;
 mod secrets;
 mod tls;
