@@ -114,13 +114,7 @@ mod tests {
     use super::*;
 
     fn ctx(vars: &[(&str, &str)]) -> Context {
-        Context {
-            env: vars
-                .iter()
-                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-                .collect(),
-            ..Context::default()
-        }
+        Context::with_vars(vars)
     }
 
     #[test]
