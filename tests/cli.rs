@@ -141,6 +141,7 @@ fn quiet_and_verbose() {
     );
     assert!(verbose.stderr.contains("status=200"), "{}", verbose.stderr);
     assert!(verbose.stderr.contains("ms="), "{}", verbose.stderr);
+    assert!(verbose.stderr.contains("trace_id="), "{}", verbose.stderr);
 
     let quiet_default = env.run(&["plan"]).expect(0);
     assert!(

@@ -413,7 +413,12 @@ impl Client {
             let elapsed = started.elapsed();
             let (retry_after, error) = match outcome {
                 Ok(answer) => {
-                    tracing::debug!(request = %request, status = answer.status.as_u16(), ms = elapsed.as_millis(), "answer");
+                    let trace_id = answer
+                        .headers
+                        .get("x-gdc-trace-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::debug!(request = %request, status = answer.status.as_u16(), ms = elapsed.as_millis(), trace_id, "answer");
                     return Sent {
                         result: Ok(answer),
                         retried: attempt > 1,
