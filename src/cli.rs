@@ -127,7 +127,7 @@ pub enum Command {
 /// Where the desired state comes from.
 #[derive(Debug, Args, Clone)]
 pub struct FileArgs {
-    /// The groups file (YAML or JSON).
+    /// The groups file (YAML or JSON; CSV when it ends in `.csv`).
     #[arg(
         short = 'f',
         long = "file",

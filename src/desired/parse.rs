@@ -117,7 +117,7 @@ pub(super) fn decode(path: &str, bytes: Vec<u8>) -> Result<String, Diagnostics> 
     if bytes.contains(&0) {
         return Err(whole(
             "the file looks binary (it contains NUL bytes), not like a groups file",
-            "name a YAML or JSON groups file with `-f`",
+            "name a YAML, JSON or CSV groups file with `-f`",
         ));
     }
     String::from_utf8(bytes).map_err(|e| {
@@ -156,8 +156,12 @@ pub(super) fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desi
             Diagnostic::whole_file(
                 "the file looks binary (it contains NUL bytes), not like a groups file",
             )
-            .with_hint("name a YAML or JSON groups file with `-f`"),
+            .with_hint("name a YAML, JSON or CSV groups file with `-f`"),
         ]));
+    }
+
+    if super::csv::is_csv(path) {
+        return super::csv::parse(path, text, options);
     }
 
     let mut reader = Reader::new(text, options);
@@ -193,7 +197,7 @@ pub(super) fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desi
     })
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     let digest = Sha256::digest(bytes);
     let mut hex = String::with_capacity(64);
@@ -740,22 +744,8 @@ impl<'a> Reader<'a> {
         }
         let span = value.span;
         let name = self.string(key, value)?;
-        // The API counts UTF-16 units (a Java String), so an emoji counts twice.
-        let units = name.encode_utf16().count();
-        if units > MAX_NAME_CHARS {
-            let chars = name.chars().count();
-            let counted = if chars == units {
-                String::new()
-            } else {
-                format!(", {units} as the API counts them")
-            };
-            self.error(
-                span,
-                format!(
-                    "name of `{group}` is too long: {chars} characters{counted}, at most {MAX_NAME_CHARS}"
-                ),
-                "shorten the name",
-            );
+        if let Some(message) = name_too_long(group, &name) {
+            self.error(span, message, "shorten the name");
         }
         Some(name)
     }
@@ -955,6 +945,24 @@ fn unknown_key_hint(name: &str, allowed: &[&str], context: Context) -> String {
         Context::Group if in_safety => format!("`{name}` goes under the top-level `safety:`"),
         _ => format!("the keys here are {}", list(allowed)),
     }
+}
+
+/// The message for a name longer than the API allows, if it is.
+pub(super) fn name_too_long(group: &str, name: &str) -> Option<String> {
+    // The API counts UTF-16 units (a Java String), so an emoji counts twice.
+    let units = name.encode_utf16().count();
+    if units <= MAX_NAME_CHARS {
+        return None;
+    }
+    let chars = name.chars().count();
+    let counted = if chars == units {
+        String::new()
+    } else {
+        format!(", {units} as the API counts them")
+    };
+    Some(format!(
+        "name of `{group}` is too long: {chars} characters{counted}, at most {MAX_NAME_CHARS}"
+    ))
 }
 
 /// Says which part of the id rule an id breaks.
