@@ -43,7 +43,7 @@ pub(crate) fn load_desired(args: &FileArgs) -> Result<Desired, Error> {
     if desired.mode == Mode::Full && desired.groups.is_empty() && !args.allow_empty {
         return Err(Error::Refused(format!(
             "{} declares no groups: in full mode that deletes every group that is not protected or ignored. \
-             Pass --allow-empty if that is really meant, or use `mode: incremental` to change only some groups",
+             Pass --allow-empty if that is really meant, or --incremental (`mode: incremental` in YAML) to change only some groups",
             desired.path
         )));
     }
