@@ -77,9 +77,13 @@ pub(crate) async fn fresh_plan(
 }
 
 /// Renders a plan document in the requested format.
-pub(crate) fn render_document(doc: &PlanDocument, args: &RenderArgs, color: bool) -> String {
+pub(crate) fn render_document(
+    doc: &PlanDocument,
+    args: &RenderArgs,
+    out: &crate::output::Output,
+) -> String {
     match args.format {
-        Format::Human => render::human::render(&doc.plan, color),
+        Format::Human => render::human::render_fitted(&doc.plan, out.color, out.width),
         Format::Markdown => render::markdown::render(doc, args.max_bytes),
         Format::Json => doc.to_json(),
     }
