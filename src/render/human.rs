@@ -368,8 +368,8 @@ mod tests {
         }
         let stripped = console::strip_ansi_codes(&text).to_string();
         assert!(
-            plain.contains("  ! legacy: looks like a rename to `marketing` (the same\n      name)"),
-            "{plain}"
+            stripped.contains("  ! legacy: looks like a rename to `marketing` (the same\n      name)"),
+            "{stripped}"
         );
         assert_eq!(render_fitted(&plan, false, None), render(&plan, false));
     }
