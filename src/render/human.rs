@@ -368,7 +368,8 @@ mod tests {
         }
         let stripped = console::strip_ansi_codes(&text).to_string();
         assert!(
-            stripped.contains("  ! legacy: looks like a rename to `marketing` (the same\n      name)"),
+            stripped
+                .contains("  ! legacy: looks like a rename to `marketing` (the same\n      name)"),
             "{stripped}"
         );
         assert_eq!(render_fitted(&plan, false, None), render(&plan, false));
