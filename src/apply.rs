@@ -378,7 +378,7 @@ fn trace_outcome(report: &ChangeReport) {
     let id = report.id.as_str();
     match &report.outcome {
         Outcome::Done => {
-            tracing::info!(target: "gdgroups::apply", id, action, outcome = "done", "{action} {id}: done")
+            tracing::info!(target: "gdgroups::apply", id, action, outcome = "done", "{action} {id}: done");
         }
         Outcome::Failed {
             error,
@@ -674,31 +674,9 @@ mod tests {
     }
 
     fn desired(groups: &[Group]) -> crate::desired::Desired {
-        crate::desired::Desired {
-            path: "groups.yaml".into(),
-            source: String::new(),
-            sha256: String::new(),
-            mode: crate::desired::Mode::Full,
-            protected: vec![],
-            ignore: vec![],
-            safety: crate::desired::Safety::default(),
-            groups: groups
-                .iter()
-                .map(|g| crate::desired::DesiredGroup {
-                    group: g.clone(),
-                    active: true,
-                    span: crate::diagnostic::Span::default(),
-                    parents: g
-                        .parents
-                        .iter()
-                        .map(|p| crate::desired::ParentRef {
-                            id: p.clone(),
-                            span: crate::diagnostic::Span::default(),
-                        })
-                        .collect(),
-                })
-                .collect(),
-        }
+        let records = groups.iter().map(|g| (g.clone(), true)).collect();
+        crate::desired::from_groups(records, crate::desired::Mode::Full, &[])
+            .expect("valid desired state")
     }
 
     fn apply(live: &[Group], want: &[Group], fail: &[&str]) -> (Report, Fake) {

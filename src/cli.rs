@@ -11,7 +11,7 @@ use crate::output::ColorChoice;
 #[derive(Debug, Parser)]
 #[command(
     name = "gdgroups",
-    version = crate::VERSION,
+    version = crate::LONG_VERSION,
     propagate_version = true,
     after_help = "Credentials: GDGROUPS_HOST / GDGROUPS_TOKEN (or GOODDATA_HOST / GOODDATA_TOKEN).\n\
                   Try it without an account: `gdgroups sandbox` in one terminal, then\n\
@@ -19,7 +19,7 @@ use crate::output::ColorChoice;
 )]
 pub struct Cli {
     /// Options for every command.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Global options")]
     pub global: GlobalArgs,
     /// The command to run.
     #[command(subcommand)]
@@ -29,8 +29,13 @@ pub struct Cli {
 /// Options that every command accepts.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Organization URL, e.g. `https://acme.cloud.gooddata.com` [env: `GDGROUPS_HOST`, `GOODDATA_HOST`].
-    #[arg(long, global = true, value_name = "URL")]
+    /// Organization URL.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        help = "Organization URL, e.g. https://acme.cloud.gooddata.com [env: GDGROUPS_HOST, GOODDATA_HOST]"
+    )]
     pub host: Option<String>,
     /// Profile in the GoodData profiles file.
     #[arg(long, global = true, value_name = "NAME")]
@@ -93,6 +98,22 @@ pub enum Command {
   gdgroups apply --auto-approve    # in CI, from the groups file
   gdgroups apply plan.json         # a plan reviewed in a pull request")]
     Apply(ApplyArgs),
+    /// Render a saved plan; needs no credentials or network.
+    #[command(after_help = "Example:\n  gdgroups show plan.json --format markdown")]
+    Show(ShowArgs),
+    /// Write the live groups as a canonical groups.yaml (to adopt an existing organization).
+    #[command(
+        after_help = "Example:\n  gdgroups dump -o groups.yaml && gdgroups plan   # shows no changes"
+    )]
+    Dump(DumpArgs),
+    /// Print the JSON Schema of groups.yaml.
+    #[command(after_help = "Example:\n  gdgroups schema > groups.schema.json")]
+    Schema,
+    /// Run a local, in-memory GoodData user-group API to try gdgroups or test against.
+    #[command(
+        after_help = "Example:\n  gdgroups sandbox --seed examples/seed.yaml\n  GDGROUPS_HOST=http://127.0.0.1:3000 GDGROUPS_TOKEN=sandbox gdgroups plan -f examples/groups.yaml"
+    )]
+    Sandbox(SandboxArgs),
     /// Print shell completions.
     #[command(
         after_help = "Examples:\n  gdgroups completions bash > ~/.local/share/bash-completion/completions/gdgroups\n  gdgroups completions zsh > ~/.zfunc/_gdgroups"
@@ -101,20 +122,12 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(after_help = "Example:\n  gdgroups man > gdgroups.1 && man ./gdgroups.1")]
     Man,
-    /// Render a saved plan; needs no credentials or network.
-    #[command(after_help = "Example:\n  gdgroups show plan.json --format markdown")]
-    Show(ShowArgs),
-    /// Run a local, in-memory GoodData user-group API to try gdgroups or test against.
-    #[command(
-        after_help = "Example:\n  gdgroups sandbox --seed examples/seed.yaml\n  GDGROUPS_HOST=http://127.0.0.1:3000 GDGROUPS_TOKEN=sandbox gdgroups plan -f examples/groups.yaml"
-    )]
-    Sandbox(SandboxArgs),
 }
 
 /// Where the desired state comes from.
 #[derive(Debug, Args, Clone)]
 pub struct FileArgs {
-    /// The groups file (YAML or JSON).
+    /// The groups file (YAML or JSON; CSV when it ends in `.csv`).
     #[arg(
         short = 'f',
         long = "file",
@@ -291,6 +304,12 @@ pub struct SandboxArgs {
     /// apply reports a partial failure.
     #[arg(long, value_name = "ID")]
     pub refuse_write: Vec<String>,
+    /// Serve HTTPS with this PEM certificate chain (server certificate first); needs --tls-key.
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {

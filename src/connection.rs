@@ -142,13 +142,7 @@ mod tests {
     }
 
     fn ctx(vars: &[(&str, &str)]) -> Context {
-        Context {
-            env: vars
-                .iter()
-                .map(|(k, v)| ((*k).into(), (*v).into()))
-                .collect(),
-            ..Context::default()
-        }
+        Context::with_vars(vars)
     }
 
     #[test]

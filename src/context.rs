@@ -52,6 +52,18 @@ impl Context {
         }
     }
 
+    /// Surroundings with only these environment variables, no home and no terminal: what tests
+    /// of precedence and colour rules start from.
+    pub fn with_vars(vars: &[(&str, &str)]) -> Self {
+        Self {
+            env: vars
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
+            ..Self::default()
+        }
+    }
+
     /// A variable's value, treating an empty one as unset.
     pub fn var(&self, name: &str) -> Option<&str> {
         self.env

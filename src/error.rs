@@ -11,13 +11,16 @@ pub enum Error {
     Usage(String),
     /// The desired-state file has problems (exit 1).
     #[error("{}", .0.render().trim_end())]
-    Input(Diagnostics),
+    Input(#[from] Diagnostics),
     /// Missing or invalid settings: host, token, certificate (exit 1).
     #[error("{0}")]
     Config(String),
     /// The server refused or could not be reached before anything changed (exit 1).
     #[error("{0}")]
     Api(#[from] ApiError),
+    /// A record built in code is invalid on its own (exit 1).
+    #[error("{0}")]
+    Record(#[from] crate::provision::RecordError),
     /// A file could not be read or written (exit 1).
     #[error("{0}")]
     Io(String),
@@ -32,7 +35,11 @@ impl Error {
         match self {
             Error::Usage(_) => 64,
             Error::Refused(_) => 4,
-            Error::Input(_) | Error::Config(_) | Error::Api(_) | Error::Io(_) => 1,
+            Error::Input(_)
+            | Error::Record(_)
+            | Error::Config(_)
+            | Error::Api(_)
+            | Error::Io(_) => 1,
         }
     }
 }

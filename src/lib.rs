@@ -33,8 +33,16 @@ use crate::context::Context;
 use crate::error::{Error, Exit};
 use crate::output::Output;
 
-/// The version, with the git commit when it was known at build time.
+/// The version of gdgroups.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// `0.1.0 (commit 1a2b3c4d5e6f)`: the version and the git commit it was built from.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("GDGROUPS_COMMIT"),
+    ")"
+);
 
 /// Runs the command line `args` in the surroundings `ctx` and returns the exit code (spec §6).
 pub fn run(args: impl IntoIterator<Item = OsString>, ctx: &Context) -> u8 {
@@ -83,6 +91,8 @@ async fn dispatch(command: &Command, ctx: &Ctx<'_>) -> Result<Exit, Error> {
         Command::Show(args) => commands::show::run(args, ctx),
         Command::Completions(args) => commands::completions::completions(args, ctx),
         Command::Man => commands::completions::man(ctx),
+        Command::Schema => commands::schema::run(ctx),
+        Command::Dump(args) => commands::dump::run(args, ctx).await,
         Command::Plan(args) => commands::plan::run(args, ctx).await,
         Command::Apply(args) => commands::apply::run(args, ctx, &cancel).await,
         Command::Sandbox(args) => commands::sandbox::run(args, ctx).await,

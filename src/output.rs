@@ -48,6 +48,8 @@ pub struct Output {
     pub stderr_is_terminal: bool,
     /// Whether stdin is a terminal (prompts can be answered).
     pub stdin_is_terminal: bool,
+    /// The terminal's width when stdout is a terminal; plans wrap to it.
+    pub width: Option<usize>,
 }
 
 impl Output {
@@ -59,6 +61,7 @@ impl Output {
             quiet,
             stderr_is_terminal: ctx.stderr_is_terminal,
             stdin_is_terminal: ctx.stdin_is_terminal,
+            width: ctx.width.filter(|_| ctx.stdout_is_terminal),
         }
     }
 
@@ -114,13 +117,7 @@ mod tests {
     use super::*;
 
     fn ctx(vars: &[(&str, &str)]) -> Context {
-        Context {
-            env: vars
-                .iter()
-                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-                .collect(),
-            ..Context::default()
-        }
+        Context::with_vars(vars)
     }
 
     #[test]

@@ -2,21 +2,26 @@
 //! on the same engine as the CLI: the same validation, plan, ordering, parallelism, retries and
 //! safety rules, and a [`Report`] instead of silence.
 //!
-//! ```no_run
+//! ```
 //! use gdgroups::provision::{GroupRecord, Provisioner};
+//! # use gdgroups::sandbox::{Sandbox, SandboxConfig};
 //!
-//! # async fn demo() -> Result<(), gdgroups::error::Error> {
-//! let provisioner = Provisioner::new("https://acme.cloud.gooddata.com", "token")?;
+//! # async fn demo(host: &str) -> Result<(), gdgroups::error::Error> {
+//! // Against GoodData: Provisioner::new("https://acme.cloud.gooddata.com", &token)?
+//! let provisioner = Provisioner::new(host, "sandbox")?;
 //! let records = vec![
 //!     GroupRecord::new("analysts", Some("Data Analysts"), &[])?,
 //!     GroupRecord::new("marketing", Some("Marketing"), &["analysts"])?,
 //! ];
 //! let report = provisioner.full_load(records).await?;
+//! assert!(report.is_complete());
 //! for failed in report.failed() {
 //!     eprintln!("{} {} failed: {:?}", failed.action.verb(), failed.id, failed.outcome);
 //! }
 //! # Ok(())
 //! # }
+//! # let sandbox = Sandbox::spawn(SandboxConfig::default()).unwrap();
+//! # tokio::runtime::Runtime::new().unwrap().block_on(demo(&sandbox.url())).unwrap();
 //! ```
 //!
 //! Every finished operation is also a `tracing` event (target `gdgroups::apply`, fields `id`,
@@ -141,6 +146,14 @@ fn check_record(id: &str, name: Option<&str>, parents: &[&str]) -> Result<Group,
 
 impl GroupRecord {
     /// A checked record: the id rule, the name length, parents unique and not the group itself.
+    ///
+    /// ```
+    /// use gdgroups::provision::{GroupRecord, RecordError};
+    ///
+    /// let record = GroupRecord::new("marketing", Some("Marketing"), &["analysts"]).unwrap();
+    /// assert_eq!(record.group().parents.len(), 1);
+    /// assert_eq!(GroupRecord::new("a b", None, &[]), Err(RecordError::Id("a b".into())));
+    /// ```
     pub fn new(id: &str, name: Option<&str>, parents: &[&str]) -> Result<Self, RecordError> {
         check_record(id, name, parents).map(|group| Self { group })
     }
@@ -153,6 +166,16 @@ impl GroupRecord {
 
 impl IncrementalRecord {
     /// A checked record; `active == false` asks for a delete.
+    ///
+    /// ```
+    /// use gdgroups::provision::IncrementalRecord;
+    ///
+    /// // The field names of gooddata-pipelines are accepted when deserializing.
+    /// let record: IncrementalRecord =
+    ///     serde_json::from_str(r#"{"user_group_id": "legacy", "is_active": false}"#).unwrap();
+    /// assert!(!record.is_active());
+    /// assert_eq!(record, IncrementalRecord::new("legacy", None, &[], false).unwrap());
+    /// ```
     pub fn new(
         id: &str,
         name: Option<&str>,
@@ -248,6 +271,23 @@ impl Provisioner {
     }
 
     /// Reads the live groups and computes the plan for `desired` (no changes are made).
+    ///
+    /// ```
+    /// # use gdgroups::sandbox::{Sandbox, SandboxConfig};
+    /// use gdgroups::provision::Provisioner;
+    ///
+    /// # async fn demo(host: &str) -> Result<(), gdgroups::error::Error> {
+    /// let provisioner = Provisioner::new(host, "sandbox")?;
+    /// let desired = gdgroups::desired::parse("groups.yaml", "groups:\n  - id: analysts\n", Default::default())?;
+    /// let plan = provisioner.plan(&desired).await?;
+    /// print!("{}", gdgroups::render::human::render(&plan, false));
+    /// let report = provisioner.apply(&plan).await?; // after a review, for example
+    /// assert!(report.is_complete());
+    /// # Ok(())
+    /// # }
+    /// # let sandbox = Sandbox::spawn(SandboxConfig::default()).unwrap();
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(demo(&sandbox.url())).unwrap();
+    /// ```
     pub async fn plan(&self, desired: &Desired) -> Result<Plan, Error> {
         let mut live = self.client.fetch_live().await?;
         let options = PlanOptions {
@@ -317,7 +357,14 @@ impl Provisioner {
         groups: impl Iterator<Item = (Group, bool)>,
         mode: Mode,
     ) -> Result<Desired, Error> {
-        desired::from_groups(groups.collect(), mode, &self.protected).map_err(Error::Input)
+        let groups: Vec<(Group, bool)> = groups.collect();
+        if mode == Mode::Full && groups.is_empty() {
+            return Err(Error::Refused(
+                "a full load of no groups would delete every group that is not protected; refusing"
+                    .into(),
+            ));
+        }
+        desired::from_groups(groups, mode, &self.protected).map_err(Error::Input)
     }
 }
 

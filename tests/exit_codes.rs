@@ -91,3 +91,53 @@ fn an_unreachable_server_is_a_clear_error() {
     );
     assert!(run.stderr.contains("Connection refused"), "{}", run.stderr);
 }
+
+#[test]
+fn an_empty_file_is_refused_with_4_unless_allowed() {
+    let env = Env::new(&[Group::new("a"), Group::new("b")]);
+    env.write("groups.yaml", "groups: []\n");
+    let run = env.run(&["apply", "--auto-approve"]).expect(4);
+    assert!(run.stderr.contains("--allow-empty"), "{}", run.stderr);
+    env.run(&["validate"]).expect(4);
+    assert_eq!(env.groups().len(), 2, "nothing was deleted");
+    let run = env
+        .run(&[
+            "apply",
+            "--auto-approve",
+            "--allow-empty",
+            "--max-delete-percent",
+            "100",
+        ])
+        .expect(0);
+    assert!(run.stderr.contains("2 deleted"), "{}", run.stderr);
+    assert!(
+        env.sandbox.groups().iter().any(|g| g.id == "adminGroup"),
+        "the bootstrap group survives"
+    );
+}
+
+#[test]
+fn delete_thresholds_refuse_at_n_plus_one_and_pass_at_n_or_when_allowed() {
+    let live: Vec<Group> = (0..4).map(|i| Group::new(format!("g{i}"))).collect();
+    let env = Env::new(&live);
+    env.write("groups.yaml", "groups:\n  - id: g0\n");
+    let run = env.run(&["plan", "--max-deletes", "2"]).expect(4);
+    assert!(run.stderr.contains("--max-deletes 3"), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("- g1"),
+        "the refused plan is still shown: {}",
+        run.stdout
+    );
+    env.run(&["plan", "--max-deletes", "3"]).expect(0);
+    env.run(&["plan", "--max-deletes", "2", "--allow-delete", "g3"])
+        .expect(0);
+    env.write(
+        "groups.yaml",
+        "safety:\n  max_deletes: 2\ngroups:\n  - id: g0\n",
+    );
+    env.run(&["apply", "--auto-approve"]).expect(4);
+    assert_eq!(env.groups().len(), 4, "a refused apply changes nothing");
+    env.run(&["apply", "--auto-approve", "--max-deletes", "3"])
+        .expect(0);
+    assert_eq!(env.groups(), [Group::new("g0")]);
+}

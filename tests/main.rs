@@ -1,8 +1,15 @@
 //! One integration-test binary: the real `gdgroups` against the real sandbox over HTTP.
 
+mod adopt;
+mod cli;
 mod common;
+mod convergence;
 mod core_loop;
 mod exit_codes;
+mod library;
 mod malformed;
 mod resilience;
+mod review;
+mod safety;
 mod secrets;
+mod tls;

@@ -44,14 +44,22 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
         if args.safety.no_delete {
             plan.hold_deletes("--no-delete");
         }
-        ctx.out.data(&render::human::render(&plan, ctx.out.color));
+        ctx.out.data(&render::human::render_fitted(
+            &plan,
+            ctx.out.color,
+            ctx.out.width,
+        ));
         safety::check(&plan, &args.safety.thresholds(plan.source.safety))
             .map_err(Error::Refused)?;
         (client, live, plan)
     } else {
         let (client, _, live, plan) =
             fresh_plan(ctx, &args.file, args.safety.no_delete, parallelism).await?;
-        ctx.out.data(&render::human::render(&plan, ctx.out.color));
+        ctx.out.data(&render::human::render_fitted(
+            &plan,
+            ctx.out.color,
+            ctx.out.width,
+        ));
         safety::check(&plan, &args.safety.thresholds(plan.source.safety))
             .map_err(Error::Refused)?;
         if plan.summary.has_changes() && !args.auto_approve {

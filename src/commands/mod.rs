@@ -2,15 +2,17 @@
 
 pub mod apply;
 pub mod completions;
+pub mod dump;
 pub mod plan;
 pub mod sandbox;
+pub mod schema;
 pub mod show;
 pub mod validate;
 
 use crate::cli::{FileArgs, Format, GlobalArgs, RenderArgs};
 use crate::connection;
 use crate::context::Context;
-use crate::desired::{self, Desired, LoadOptions};
+use crate::desired::{self, Desired, LoadOptions, Mode};
 use crate::error::Error;
 use crate::gooddata::Client;
 use crate::live::Live;
@@ -30,12 +32,22 @@ pub struct Ctx<'a> {
 }
 
 /// Loads and checks the desired state.
+/// An empty `groups` list in full mode would delete every unprotected group: that is a safety
+/// refusal (exit 4, naming `--allow-empty`), not a syntax error, so it is decided here.
 pub(crate) fn load_desired(args: &FileArgs) -> Result<Desired, Error> {
     let options = LoadOptions {
         incremental: args.incremental,
-        allow_empty: args.allow_empty,
+        allow_empty: true,
     };
-    desired::load(&args.file, options).map_err(Error::Input)
+    let desired = desired::load(&args.file, options).map_err(Error::Input)?;
+    if desired.mode == Mode::Full && desired.groups.is_empty() && !args.allow_empty {
+        return Err(Error::Refused(format!(
+            "{} declares no groups: in full mode that deletes every group that is not protected or ignored. \
+             Pass --allow-empty if that is really meant, or --incremental (`mode: incremental` in YAML) to change only some groups",
+            desired.path
+        )));
+    }
+    Ok(desired)
 }
 
 /// Connects, fetches the live state, and computes the plan: the shared first half of `plan` and
@@ -65,9 +77,13 @@ pub(crate) async fn fresh_plan(
 }
 
 /// Renders a plan document in the requested format.
-pub(crate) fn render_document(doc: &PlanDocument, args: &RenderArgs, color: bool) -> String {
+pub(crate) fn render_document(
+    doc: &PlanDocument,
+    args: &RenderArgs,
+    out: &crate::output::Output,
+) -> String {
     match args.format {
-        Format::Human => render::human::render(&doc.plan, color),
+        Format::Human => render::human::render_fitted(&doc.plan, out.color, out.width),
         Format::Markdown => render::markdown::render(doc, args.max_bytes),
         Format::Json => doc.to_json(),
     }

@@ -13,8 +13,7 @@ pub async fn run(args: &PlanArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
     if let Err(refusal) = safety::check(&doc.plan, &args.safety.thresholds(doc.plan.source.safety))
     {
         // The plan is still shown, so the reviewer sees what was refused; it is not saved.
-        ctx.out
-            .data(&render_document(&doc, &args.render, ctx.out.color));
+        ctx.out.data(&render_document(&doc, &args.render, &ctx.out));
         return Err(Error::Refused(refusal));
     }
     if let Some(path) = &args.out {
@@ -25,8 +24,7 @@ pub async fn run(args: &PlanArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
             path.display()
         ));
     }
-    ctx.out
-        .data(&render_document(&doc, &args.render, ctx.out.color));
+    ctx.out.data(&render_document(&doc, &args.render, &ctx.out));
     if args.detailed_exitcode && doc.plan.summary.has_changes() {
         return Ok(Exit::Changes);
     }

@@ -3,7 +3,7 @@
 use super::Ctx;
 use crate::cli::SandboxArgs;
 use crate::error::{Error, Exit};
-use crate::sandbox::{self, Faults, Sandbox, SandboxConfig};
+use crate::sandbox::{self, Faults, Sandbox, SandboxConfig, TlsConfig, TlsError};
 
 /// Runs `sandbox`.
 pub async fn run(args: &SandboxArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
@@ -12,6 +12,21 @@ pub async fn run(args: &SandboxArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
         None => Vec::new(),
     };
     let groups = seed.len();
+    // clap makes the two flags go together.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(TlsConfig::from_pem_files(cert, key).map_err(|e| match e {
+                TlsError::Read(_) => Error::Io(e.to_string()),
+                TlsError::Invalid { .. } => Error::Config(e.to_string()),
+            })?)
+        }
+        _ => None,
+    };
+    let trust = if tls.is_some() {
+        "\nClients must trust the certificate's CA: pass --ca-cert PATH or set SSL_CERT_FILE."
+    } else {
+        ""
+    };
     let config = SandboxConfig {
         token: args.token.clone(),
         max_page_size: args.max_page_size,
@@ -24,6 +39,7 @@ pub async fn run(args: &SandboxArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
             rng_seed: args.rng_seed,
             refuse_writes: args.refuse_write.clone(),
         },
+        tls,
         ..SandboxConfig::default()
     };
     let server = Sandbox::start(args.listen, config)
@@ -32,7 +48,7 @@ pub async fn run(args: &SandboxArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
     ctx.out.always(&format!(
         "GoodData sandbox on {url} ({groups} seeded groups). Token: {token}\n\
          In another terminal:\n  export GDGROUPS_HOST={url} GDGROUPS_TOKEN={token}\n  gdgroups plan -f groups.yaml\n\
-         Request counts: {url}/_sandbox/stats. Ctrl-C stops it.",
+         Request counts: {url}/_sandbox/stats. Ctrl-C stops it.{trust}",
         url = server.url(),
         token = args.token,
     ));

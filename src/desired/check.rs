@@ -6,6 +6,7 @@
 //! 100,000-deep chain cannot overflow the stack.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::fmt::Write as _;
 
 use super::parse::{File, id_rule_hint};
 use super::suggest;
@@ -79,24 +80,22 @@ fn check(file: &File, options: LoadOptions, diags: &mut Vec<Diagnostic>) -> Vec<
         });
     }
 
-    let kept = dedupe(entries, mode, diags);
-
-    // Ids that count as declared for parent references: in incremental mode a group with
-    // `active: false` is on its way out and cannot be a parent.
-    let mut declared: HashMap<&str, usize> = HashMap::with_capacity(kept.len());
-    for &i in &kept {
-        declared.insert(entries[i].id.as_str(), i);
-    }
+    // The declared ids: the first entry of each.
+    let (kept, declared) = dedupe(entries, mode, diags);
 
     let protected: HashSet<&str> = file.protected.iter().map(|(id, _)| id.as_str()).collect();
     let mut suggestions = Suggestions::new(&kept, entries);
 
-    // Per entry: parents resolved to declared entries (the graph's edges).
-    let mut edges: Vec<Vec<(usize, Span)>> = vec![Vec::new(); entries.len()];
-    for &i in &kept {
-        let entry = &entries[i];
-        if !entry.active {
-            // A group being deleted keeps no parents; nothing to check about them.
+    // Parents resolved to declared entries: the graph's edges.
+    let mut edges = Edges {
+        start: Vec::with_capacity(entries.len() + 1),
+        targets: Vec::with_capacity(entries.len()),
+    };
+    let mut next_kept = kept.iter().copied().peekable();
+    for (i, entry) in entries.iter().enumerate() {
+        edges.start.push(edges.targets.len());
+        // A group being deleted keeps no parents; nothing to check about them.
+        if next_kept.next_if_eq(&i).is_none() || !entry.active {
             continue;
         }
         check_parents(
@@ -107,19 +106,40 @@ fn check(file: &File, options: LoadOptions, diags: &mut Vec<Diagnostic>) -> Vec<
             &protected,
             file,
             &mut suggestions,
-            &mut edges[i],
+            &mut edges.targets,
             diags,
         );
     }
+    edges.start.push(edges.targets.len());
 
     check_ignore(file, &kept, entries, diags);
     check_cycles(&kept, entries, &edges, diags);
     kept
 }
 
+/// Parent links between entries in compressed rows: the parents of entry `i` are
+/// `targets[start[i]..start[i + 1]]`. One allocation instead of one per group.
+struct Edges {
+    start: Vec<usize>,
+    targets: Vec<(usize, Span)>,
+}
+
+impl Edges {
+    fn of(&self, i: usize) -> &[(usize, Span)] {
+        match (self.start.get(i), self.start.get(i + 1)) {
+            (Some(&a), Some(&b)) => &self.targets[a..b],
+            _ => &[],
+        }
+    }
+}
+
 /// Keeps the first entry of each id. A second one is an error, except in incremental mode
 /// when it says exactly the same as the first.
-fn dedupe(entries: &[Entry], mode: Mode, diags: &mut Vec<Diagnostic>) -> Vec<usize> {
+fn dedupe<'e>(
+    entries: &'e [Entry],
+    mode: Mode,
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<usize>, HashMap<&'e str, usize>) {
     let mut first: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
     let mut kept = Vec::with_capacity(entries.len());
     for (i, entry) in entries.iter().enumerate() {
@@ -167,7 +187,7 @@ fn dedupe(entries: &[Entry], mode: Mode, diags: &mut Vec<Diagnostic>) -> Vec<usi
             );
         }
     }
-    kept
+    (kept, first)
 }
 
 fn parent_set(entry: &Entry) -> BTreeSet<&str> {
@@ -341,12 +361,7 @@ fn check_ignore(file: &File, kept: &[usize], entries: &[Entry], diags: &mut Vec<
 }
 
 /// Reports each parent cycle once, at the parent entry of the cycle's first group in the file.
-fn check_cycles(
-    kept: &[usize],
-    entries: &[Entry],
-    edges: &[Vec<(usize, Span)>],
-    diags: &mut Vec<Diagnostic>,
-) {
+fn check_cycles(kept: &[usize], entries: &[Entry], edges: &Edges, diags: &mut Vec<Diagnostic>) {
     let components = strongly_connected(kept, edges, entries.len());
     for component in components {
         if component.len() < 2 {
@@ -361,17 +376,30 @@ fn check_cycles(
             continue;
         };
         let first_edge = path[1];
-        let span = edges[start]
+        let span = edges
+            .of(start)
             .iter()
             .find(|(to, _)| *to == first_edge)
             .map_or(entries[start].span, |(_, s)| *s);
-        let shown: Vec<&str> = path.iter().map(|&i| entries[i].id.as_str()).collect();
+        let ids: Vec<&str> = path.iter().map(|&i| entries[i].id.as_str()).collect();
+        // A long loop is shown by its ends, so the message stays one readable line.
+        let shown = if ids.len() > 11 {
+            format!(
+                "{} → … → {} ({} groups)",
+                ids[..5].join(" → "),
+                ids[ids.len() - 5..].join(" → "),
+                ids.len() - 1
+            )
+        } else {
+            ids.join(" → ")
+        };
         let mut hint =
             "a group cannot be its own ancestor: remove one of these parent links".to_string();
+        let on_path: HashSet<usize> = path.iter().copied().collect();
         let others: BTreeSet<usize> = members
             .iter()
             .copied()
-            .filter(|m| !path.contains(m))
+            .filter(|m| !on_path.contains(m))
             .collect();
         if !others.is_empty() {
             let names: Vec<String> = others
@@ -385,24 +413,19 @@ fn check_cycles(
             } else {
                 String::new()
             };
-            hint.push_str(&format!(
-                "; {}{tail} {} in the same loop",
-                names.join(", "),
-                if others.len() == 1 {
-                    "is also"
-                } else {
-                    "are also"
-                }
-            ));
+            let verb = if others.len() == 1 {
+                "is also"
+            } else {
+                "are also"
+            };
+            let _ = write!(hint, "; {}{tail} {verb} in the same loop", names.join(", "));
         }
-        diags.push(
-            Diagnostic::at(span, format!("parent cycle: {}", shown.join(" → "))).with_hint(hint),
-        );
+        diags.push(Diagnostic::at(span, format!("parent cycle: {shown}")).with_hint(hint));
     }
 }
 
 /// Tarjan's algorithm with an explicit stack, over the kept entries.
-fn strongly_connected(kept: &[usize], edges: &[Vec<(usize, Span)>], n: usize) -> Vec<Vec<usize>> {
+fn strongly_connected(kept: &[usize], edges: &Edges, n: usize) -> Vec<Vec<usize>> {
     const UNSEEN: usize = usize::MAX;
     let mut index = vec![UNSEEN; n];
     let mut low = vec![0; n];
@@ -423,7 +446,7 @@ fn strongly_connected(kept: &[usize], edges: &[Vec<(usize, Span)>], n: usize) ->
         stack.push(root);
         on_stack[root] = true;
         while let Some(&mut (v, ref mut pos)) = calls.last_mut() {
-            if let Some(&(w, _)) = edges[v].get(*pos) {
+            if let Some(&(w, _)) = edges.of(v).get(*pos) {
                 *pos += 1;
                 if index[w] == UNSEEN {
                     index[w] = next;
@@ -458,15 +481,11 @@ fn strongly_connected(kept: &[usize], edges: &[Vec<(usize, Span)>], n: usize) ->
 }
 
 /// The shortest path `start → … → start` inside one component, by breadth-first search.
-fn shortest_cycle(
-    start: usize,
-    members: &HashSet<usize>,
-    edges: &[Vec<(usize, Span)>],
-) -> Option<Vec<usize>> {
+fn shortest_cycle(start: usize, members: &HashSet<usize>, edges: &Edges) -> Option<Vec<usize>> {
     let mut came_from: HashMap<usize, usize> = HashMap::new();
     let mut queue = VecDeque::from([start]);
     while let Some(v) = queue.pop_front() {
-        for &(w, _) in &edges[v] {
+        for &(w, _) in edges.of(v) {
             if !members.contains(&w) {
                 continue;
             }

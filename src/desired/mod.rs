@@ -1,4 +1,5 @@
-//! The desired state: `groups.yaml` parsed with locations, checked, and turned into [`Desired`].
+//! The desired state: `groups.yaml` (or a groups CSV) parsed with locations, checked, and
+//! turned into [`Desired`].
 //!
 //! Everything here is offline. Checks that need the live organization (a parent that is only a
 //! live kept group) are finished by the plan, which reports through the same spans.
@@ -127,12 +128,14 @@ pub struct LoadOptions {
     pub allow_empty: bool,
 }
 
-/// Reads, parses and checks a desired-state file. Every problem is reported, not just the first.
+/// Reads, parses and checks a desired-state file: CSV when its extension is `.csv` (in any
+/// case), otherwise YAML or JSON. Every problem is reported, not just the first.
 pub fn load(path: &Path, options: LoadOptions) -> Result<Desired, Diagnostics> {
     parse::load(path, options)
 }
 
-/// Parses and checks desired-state text (YAML or JSON); `path` is used in messages only.
+/// Parses and checks desired-state text: CSV when `path`'s extension is `.csv` (in any case),
+/// otherwise YAML or JSON. `path` only picks the format and names the file in messages.
 pub fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desired, Diagnostics> {
     parse::parse(path, text, options)
 }
@@ -140,9 +143,12 @@ pub fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desired, Di
 pub use parse::MAX_FILE_BYTES;
 
 mod check;
+mod csv;
+pub mod dump;
 mod node;
 mod parse;
 mod records;
+pub mod schema;
 mod suggest;
 
 pub use records::from_groups;

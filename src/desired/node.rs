@@ -71,12 +71,12 @@ impl Node<'_> {
 /// Resource limits for one file.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Limits {
-    /// Nodes in the tree, aliases counted as expanded.
-    pub(super) max_nodes: usize,
-    /// Nodes produced by expanding aliases, in total.
-    pub(super) max_alias_nodes: usize,
-    /// Nested collections.
-    pub(super) max_depth: usize,
+    /// At most this many nodes, aliases counted as expanded.
+    pub(super) nodes: usize,
+    /// At most this many nodes produced by expanding aliases, in total.
+    pub(super) alias_nodes: usize,
+    /// At most this many nested collections.
+    pub(super) depth: usize,
 }
 
 /// A collection being built.
@@ -84,6 +84,9 @@ struct Frame<'a> {
     kind: FrameKind<'a>,
     span: Span,
     anchor: usize,
+    /// This is a list of groups (the root list, or the value of a top-level `groups` key):
+    /// its items go to the sink as they complete, numbered by which such list this is.
+    stream: Option<usize>,
     /// Nodes inside, this one included, with aliases expanded: the cost of replaying it.
     size: usize,
 }
@@ -99,8 +102,11 @@ enum FrameKind<'a> {
     },
 }
 
-struct Builder<'a> {
+struct Builder<'a, F> {
     limits: Limits,
+    sink: F,
+    /// How many `groups` keys the root mapping had so far.
+    groups_keys: usize,
     stack: Vec<Frame<'a>>,
     /// Anchored nodes by the parser's anchor id, with their expanded size.
     anchors: HashMap<usize, (Node<'a>, usize)>,
@@ -110,16 +116,27 @@ struct Builder<'a> {
 }
 
 /// Parses `text` into a tree, or the one YAML-level error that stopped it.
-pub(super) fn parse(text: &str, limits: Limits) -> Result<Node<'_>, Diagnostic> {
+///
+/// The items of a list of groups (the root list, or the value of a top-level `groups` key) are
+/// not kept in the tree: each goes to `sink` as soon as it is complete, with the number of the
+/// list it belongs to (a second `groups` key is a duplicate the reader reports). Converting
+/// groups one by one keeps memory flat and the work in cache; the list itself stays in the
+/// tree, empty. A list with an anchor is kept whole, since an alias may replay it.
+pub(super) fn parse<'a, F>(text: &'a str, limits: Limits, sink: F) -> Result<Node<'a>, Diagnostic>
+where
+    F: FnMut(usize, Node<'a>),
+{
     let options = granit_parser::options! {
         emit_comments: false,
         // Our own depth limit is lower and gives the clearer message; the parser counts some
         // levels twice (a block mapping value, for one).
-        block_nesting_limit: limits.max_depth * 2 + 8,
-        flow_nesting_limit: limits.max_depth * 2 + 8,
+        block_nesting_limit: limits.depth * 2 + 8,
+        flow_nesting_limit: limits.depth * 2 + 8,
     };
     let mut builder = Builder {
         limits,
+        sink,
+        groups_keys: 0,
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
@@ -130,7 +147,6 @@ pub(super) fn parse(text: &str, limits: Limits) -> Result<Node<'_>, Diagnostic> 
     for event in Parser::new_from_str_with_options(text, options) {
         let (event, span) = event.map_err(|e| scan_error(&e))?;
         match event {
-            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
             Event::DocumentStart(..) => {
                 documents += 1;
                 if documents > 1 {
@@ -148,7 +164,7 @@ pub(super) fn parse(text: &str, limits: Limits) -> Result<Node<'_>, Diagnostic> 
                 let span = to_span(&span);
                 let (kind, merge_key) = scalar(value, style, tag.as_deref(), span)?;
                 builder.count(1, span)?;
-                builder.finish(Node { kind, span }, anchor, 1, merge_key)?;
+                builder.finish(Node { kind, span }, anchor, 1, merge_key);
             }
             Event::SequenceStart(_, anchor, tag) => {
                 let span = to_span(&span);
@@ -171,7 +187,8 @@ pub(super) fn parse(text: &str, limits: Limits) -> Result<Node<'_>, Diagnostic> 
             }
             Event::SequenceEnd | Event::MappingEnd => builder.close()?,
             Event::Alias(id) => builder.alias(id, to_span(&span))?,
-            // Comments are off; anchor metadata and unresolved aliases are not enabled.
+            // Stream and document ends carry nothing; comments, anchor metadata and unresolved
+            // aliases are not enabled.
             _ => {}
         }
     }
@@ -185,15 +202,15 @@ pub(super) fn parse(text: &str, limits: Limits) -> Result<Node<'_>, Diagnostic> 
     }))
 }
 
-impl<'a> Builder<'a> {
+impl<'a, F: FnMut(usize, Node<'a>)> Builder<'a, F> {
     fn count(&mut self, n: usize, span: Span) -> Result<(), Diagnostic> {
         self.nodes += n;
-        if self.nodes > self.limits.max_nodes {
+        if self.nodes > self.limits.nodes {
             return Err(Diagnostic::at(
                 span,
                 format!(
                     "the file holds too many values (more than {})",
-                    self.limits.max_nodes
+                    self.limits.nodes
                 ),
             )
             .with_hint(
@@ -205,17 +222,30 @@ impl<'a> Builder<'a> {
 
     fn open(&mut self, kind: FrameKind<'a>, span: Span, anchor: usize) -> Result<(), Diagnostic> {
         self.count(1, span)?;
-        if self.stack.len() >= self.limits.max_depth {
-            return Err(
-                Diagnostic::at(span, "the file is nested too deeply for a groups file").with_hint(
-                    "groups files are three levels deep: `groups:`, a group, its `parents`",
-                ),
-            );
+        if self.stack.len() >= self.limits.depth {
+            return Err(too_deep(span));
         }
+        // Which list of groups this is: the root list, or the value of the n-th `groups` key.
+        let list = match (&kind, self.stack.as_slice()) {
+            (FrameKind::Seq(_), []) => Some(0),
+            (FrameKind::Seq(_), [root]) => match &root.kind {
+                FrameKind::Map {
+                    key:
+                        Some(Node {
+                            kind: Kind::Str(k), ..
+                        }),
+                    ..
+                } if k == "groups" => Some(self.groups_keys.saturating_sub(1)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let stream = list.filter(|_| anchor == 0);
         self.stack.push(Frame {
             kind,
             span,
             anchor,
+            stream,
             size: 1,
         });
         Ok(())
@@ -240,7 +270,8 @@ impl<'a> Builder<'a> {
             kind,
             span: frame.span,
         };
-        self.finish(node, frame.anchor, frame.size, false)
+        self.finish(node, frame.anchor, frame.size, false);
+        Ok(())
     }
 
     fn alias(&mut self, id: usize, span: Span) -> Result<(), Diagnostic> {
@@ -252,7 +283,7 @@ impl<'a> Builder<'a> {
         // Refuse before copying: the budget is checked against the expanded size, so an alias
         // bomb stops at its first oversized alias instead of after expanding it.
         self.alias_nodes += size;
-        if self.alias_nodes > self.limits.max_alias_nodes {
+        if self.alias_nodes > self.limits.alias_nodes {
             return Err(Diagnostic::at(
                 span,
                 "YAML aliases expand to too much data (an alias bomb?)",
@@ -261,26 +292,25 @@ impl<'a> Builder<'a> {
         }
         let node = node.clone();
         self.count(size, span)?;
-        self.finish(node, 0, size, false)
+        self.finish(node, 0, size, false);
+        Ok(())
     }
 
     /// Hands a complete node to its parent collection (or makes it the root).
-    fn finish(
-        &mut self,
-        node: Node<'a>,
-        anchor: usize,
-        size: usize,
-        merge_key: bool,
-    ) -> Result<(), Diagnostic> {
+    fn finish(&mut self, node: Node<'a>, anchor: usize, size: usize, merge_key: bool) {
         if anchor != 0 {
             self.anchors.insert(anchor, (node.clone(), size));
         }
+        let in_root = self.stack.len() == 1;
         let Some(parent) = self.stack.last_mut() else {
             self.root = Some(node);
-            return Ok(());
+            return;
         };
         parent.size += size;
         match &mut parent.kind {
+            FrameKind::Seq(_) if parent.stream.is_some() => {
+                (self.sink)(parent.stream.unwrap_or(0), node);
+            }
             FrameKind::Seq(items) => items.push(node),
             FrameKind::Map {
                 entries,
@@ -289,6 +319,9 @@ impl<'a> Builder<'a> {
                 merges,
             } => match key.take() {
                 None => {
+                    if in_root && node.as_str() == Some("groups") {
+                        self.groups_keys += 1;
+                    }
                     *key = Some(node);
                     *key_is_merge = merge_key;
                 }
@@ -296,7 +329,6 @@ impl<'a> Builder<'a> {
                 Some(k) => entries.push((k, node)),
             },
         }
-        Ok(())
     }
 }
 
@@ -431,7 +463,7 @@ fn unsupported_tag(tag: &Tag, span: Span) -> Diagnostic {
 
 /// The YAML 1.2 core schema: null, booleans, integers (decimal, `0o`, `0x`), floats; anything
 /// else is a string. YAML 1.1 spellings (`yes`, `off`, `0755` as octal) are strings or decimals.
-fn resolve_plain(value: Cow<'_, str>) -> Kind<'_> {
+pub(super) fn resolve_plain(value: Cow<'_, str>) -> Kind<'_> {
     let s: &str = &value;
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Kind::Null,
@@ -449,19 +481,19 @@ fn resolve_plain(value: Cow<'_, str>) -> Kind<'_> {
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
         return Kind::Str(value);
     }
-    if let Some(hex) = s.strip_prefix("0x") {
-        if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            if let Ok(i) = i64::from_str_radix(hex, 16) {
-                return Kind::Int(i);
-            }
-        }
+    if let Some(hex) = s.strip_prefix("0x")
+        && !hex.is_empty()
+        && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        && let Ok(i) = i64::from_str_radix(hex, 16)
+    {
+        return Kind::Int(i);
     }
-    if let Some(oct) = s.strip_prefix("0o") {
-        if !oct.is_empty() && oct.bytes().all(|b| matches!(b, b'0'..=b'7')) {
-            if let Ok(i) = i64::from_str_radix(oct, 8) {
-                return Kind::Int(i);
-            }
-        }
+    if let Some(oct) = s.strip_prefix("0o")
+        && !oct.is_empty()
+        && oct.bytes().all(|b| matches!(b, b'0'..=b'7'))
+        && let Ok(i) = i64::from_str_radix(oct, 8)
+    {
+        return Kind::Int(i);
     }
     let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -474,10 +506,10 @@ fn resolve_plain(value: Cow<'_, str>) -> Kind<'_> {
         }
         return Kind::Str(value);
     }
-    if is_core_float(digits) {
-        if let Ok(f) = s.parse::<f64>() {
-            return Kind::Float(f);
-        }
+    if is_core_float(digits)
+        && let Ok(f) = s.parse::<f64>()
+    {
+        return Kind::Float(f);
     }
     Kind::Str(value)
 }
@@ -516,13 +548,13 @@ mod tests {
     use super::*;
 
     const LIMITS: Limits = Limits {
-        max_nodes: 1000,
-        max_alias_nodes: 100,
-        max_depth: 8,
+        nodes: 1000,
+        alias_nodes: 100,
+        depth: 8,
     };
 
     fn kind(text: &str) -> Kind<'_> {
-        parse(text, LIMITS).expect("parses").kind
+        parse(text, LIMITS, |_, _| {}).expect("parses").kind
     }
 
     #[test]
@@ -557,7 +589,7 @@ mod tests {
 
     #[test]
     fn spans_are_one_based_and_cover_the_token() {
-        let node = parse("a: 'xy'\nb: [c]\n", LIMITS).expect("parses");
+        let node = parse("a: 'xy'\nb: [c]\n", LIMITS, |_, _| {}).expect("parses");
         let Kind::Map(entries) = node.kind else {
             panic!("a mapping")
         };
@@ -589,7 +621,12 @@ mod tests {
 
     #[test]
     fn aliases_and_merges_expand() {
-        let node = parse("a: &x {k: 1}\nb:\n  <<: *x\n  j: 2\nc: *x\n", LIMITS).expect("parses");
+        let node = parse(
+            "a: &x {k: 1}\nb:\n  <<: *x\n  j: 2\nc: *x\n",
+            LIMITS,
+            |_, _| {},
+        )
+        .expect("parses");
         let Kind::Map(entries) = node.kind else {
             panic!("a mapping")
         };
@@ -603,24 +640,29 @@ mod tests {
 
     #[test]
     fn limits_are_enforced_without_expanding() {
-        let err = parse("a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n", LIMITS)
+        let err = parse("a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n", LIMITS, |_, _| {})
             .expect_err("too many alias nodes");
         assert_eq!(
             err.message,
             "YAML aliases expand to too much data (an alias bomb?)"
         );
-        let err = parse(&format!("{}{}", "[".repeat(9), "]".repeat(9)), LIMITS).expect_err("deep");
+        let err = parse(
+            &format!("{}{}", "[".repeat(9), "]".repeat(9)),
+            LIMITS,
+            |_, _| {},
+        )
+        .expect_err("deep");
         assert_eq!(
             err.message,
             "the file is nested too deeply for a groups file"
         );
-        let err = parse(&format!("[{}]", "1, ".repeat(1000)), LIMITS).expect_err("many");
+        let err = parse(&format!("[{}]", "1, ".repeat(1000)), LIMITS, |_, _| {}).expect_err("many");
         assert!(err.message.starts_with("the file holds too many values"));
-        let err = parse("a: *nope\n", LIMITS).expect_err("unknown anchor");
+        let err = parse("a: *nope\n", LIMITS, |_, _| {}).expect_err("unknown anchor");
         assert!(err.message.starts_with("invalid YAML") || err.message.contains("anchor"));
-        let err = parse("a: !custom x\n", LIMITS).expect_err("tag");
+        let err = parse("a: !custom x\n", LIMITS, |_, _| {}).expect_err("tag");
         assert_eq!(err.message, "unsupported tag `!custom`");
-        let err = parse("a: !!int x\n", LIMITS).expect_err("bad int");
+        let err = parse("a: !!int x\n", LIMITS, |_, _| {}).expect_err("bad int");
         assert_eq!(err.message, "`x` is not a valid `!!int` value");
     }
 }

@@ -26,9 +26,9 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// that would cross the line, before anything is expanded. Groups files are three levels deep;
 /// 64 leaves room for anything sensible.
 const LIMITS: Limits = Limits {
-    max_nodes: 3_000_000,
-    max_alias_nodes: 1_000_000,
-    max_depth: 64,
+    nodes: 3_000_000,
+    alias_nodes: 1_000_000,
+    depth: 64,
 };
 
 /// Keys of the top-level mapping.
@@ -117,7 +117,7 @@ pub(super) fn decode(path: &str, bytes: Vec<u8>) -> Result<String, Diagnostics> 
     if bytes.contains(&0) {
         return Err(whole(
             "the file looks binary (it contains NUL bytes), not like a groups file",
-            "name a YAML or JSON groups file with `-f`",
+            "name a YAML, JSON or CSV groups file with `-f`",
         ));
     }
     String::from_utf8(bytes).map_err(|e| {
@@ -156,14 +156,25 @@ pub(super) fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desi
             Diagnostic::whole_file(
                 "the file looks binary (it contains NUL bytes), not like a groups file",
             )
-            .with_hint("name a YAML or JSON groups file with `-f`"),
+            .with_hint("name a YAML, JSON or CSV groups file with `-f`"),
         ]));
     }
 
-    let root = node::parse(text, LIMITS).map_err(|d| fail(vec![d]))?;
+    if super::csv::is_csv(path) {
+        return super::csv::parse(path, text, options);
+    }
 
     let mut reader = Reader::new(text, options);
+    let root = node::parse(text, LIMITS, |list, item| reader.stream_group(list, item))
+        .map_err(|d| fail(vec![d]))?;
     let mut file = reader.read_file(root);
+    reader.check_active_keys(file.mode);
+    if file.mode == Mode::Full {
+        // `active` was refused above; reading it as "delete" would only add follow-up noise.
+        for entry in &mut file.entries {
+            entry.active = true;
+        }
+    }
     let mut diags = reader.diags;
 
     let mode = file.mode;
@@ -186,11 +197,11 @@ pub(super) fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desi
     })
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     let digest = Sha256::digest(bytes);
     let mut hex = String::with_capacity(64);
-    for b in digest.iter() {
+    for b in &digest {
         let _ = write!(hex, "{b:02x}");
     }
     hex
@@ -213,6 +224,13 @@ pub(super) struct File {
 
 struct Reader<'a> {
     source: &'a str,
+    /// Groups of the first list of groups, read while the parser streamed them.
+    streamed: Vec<Entry>,
+    /// How many items that list had, readable or not.
+    streamed_items: usize,
+    /// Every `active`/`is_active` key seen; whether it is allowed depends on the mode, which
+    /// may be written after the groups.
+    active_keys: Vec<ActiveKey>,
     /// Byte offset of each line's start, for quoting the raw text of a value in hints.
     line_starts: Vec<usize>,
     options: LoadOptions,
@@ -242,11 +260,16 @@ impl<'a> Fields<'a> {
 
 impl<'a> Reader<'a> {
     fn new(source: &'a str, options: LoadOptions) -> Self {
-        let line_starts = std::iter::once(0)
+        // The parser does not count a byte-order mark as a column, so neither do we.
+        let first = if source.starts_with('\u{FEFF}') { 3 } else { 0 };
+        let line_starts = std::iter::once(first)
             .chain(source.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
         Self {
             source,
+            streamed: Vec::new(),
+            streamed_items: 0,
+            active_keys: Vec::new(),
             line_starts,
             options,
             diags: Vec::new(),
@@ -269,6 +292,50 @@ impl<'a> Reader<'a> {
             .nth(span.len)
             .map_or(rest.len(), |(i, _)| i);
         Some(&rest[..to]).filter(|s| !s.is_empty())
+    }
+
+    /// Called by the parser for each item of a list of groups; only the first list counts (a
+    /// second `groups` key is reported as a duplicate).
+    fn stream_group(&mut self, list: usize, item: Node<'a>) {
+        if list == 0 {
+            self.streamed_items += 1;
+            if let Some(entry) = self.read_group(item) {
+                self.streamed.push(entry);
+            }
+        }
+    }
+
+    /// The groups of a list: those streamed during parsing and those still in the tree (a
+    /// list with an anchor, or one replayed from an alias).
+    fn take_groups(&mut self, file: &mut File, items: Vec<Node<'a>>) {
+        file.group_items = self.streamed_items + items.len();
+        let mut entries = std::mem::take(&mut self.streamed);
+        entries.reserve(items.len());
+        for item in items {
+            if let Some(entry) = self.read_group(item) {
+                entries.push(entry);
+            }
+        }
+        file.entries = entries;
+    }
+
+    /// `active` only means something in incremental mode; there it must be a boolean.
+    fn check_active_keys(&mut self, mode: Mode) {
+        for a in std::mem::take(&mut self.active_keys) {
+            if mode == Mode::Full {
+                self.error(
+                    a.span,
+                    format!("`{}` is only allowed in incremental mode", a.key),
+                    "add `mode: incremental` at the top of the file or run with `--incremental`; in full mode, delete a group by removing it from the file",
+                );
+            } else if let Some(raw) = a.invalid {
+                self.error(
+                    a.span,
+                    format!("`{}` must be `true` or `false`, found `{raw}`", a.key),
+                    "YAML booleans are `true` and `false`",
+                );
+            }
+        }
     }
 
     fn read_file(&mut self, root: Node<'a>) -> File {
@@ -298,17 +365,16 @@ impl<'a> Reader<'a> {
             Kind::Seq(items) => {
                 // The `gooddata-pipelines` `raw_data` shape: a bare list of groups.
                 file.groups_span = Some(root_span);
-                file.group_items = items.len();
-                file.entries = self.read_groups(items, file.mode);
+                self.take_groups(&mut file, items);
             }
             Kind::Map(map) => {
                 let mut fields = self.fields(map, &TOP_KEYS, Context::Top);
-                if let Some((_, v)) = fields.take("mode") {
-                    if let Some(mode) = self.read_mode(&v) {
-                        if !self.options.incremental {
-                            file.mode = mode;
-                        }
-                    }
+                // `--incremental` wins over the file; the value is still checked.
+                if let Some((_, v)) = fields.take("mode")
+                    && let Some(mode) = self.read_mode(&v)
+                    && !self.options.incremental
+                {
+                    file.mode = mode;
                 }
                 if let Some((_, v)) = fields.take("protected") {
                     file.protected = self.read_protected(v);
@@ -319,18 +385,15 @@ impl<'a> Reader<'a> {
                 if let Some((_, v)) = fields.take("safety") {
                     file.safety = self.read_safety(v);
                 }
-                if let Some((_, v)) = fields.take("$schema") {
-                    if !matches!(v.kind, Kind::Str(_) | Kind::Null) {
-                        self.type_error("$schema", &v, "a string (the schema's path or URL)");
-                    }
+                if let Some((_, v)) = fields.take("$schema")
+                    && !matches!(v.kind, Kind::Str(_) | Kind::Null)
+                {
+                    self.type_error("$schema", &v, "a string (the schema's path or URL)");
                 }
                 if let Some((k, v)) = fields.take("groups") {
                     file.groups_span = Some(k);
                     match v.kind {
-                        Kind::Seq(items) => {
-                            file.group_items = items.len();
-                            file.entries = self.read_groups(items, file.mode);
-                        }
+                        Kind::Seq(items) => self.take_groups(&mut file, items),
                         Kind::Null => {}
                         Kind::Map(_) => {
                             file.groups_unreadable = true;
@@ -552,7 +615,7 @@ impl<'a> Reader<'a> {
             match v.kind {
                 Kind::Null => {}
                 Kind::Int(n) if n >= 0 => {
-                    safety.max_deletes = Some(u64::try_from(n).unwrap_or(u64::MAX))
+                    safety.max_deletes = Some(u64::try_from(n).unwrap_or(u64::MAX));
                 }
                 _ => self.error(
                     v.span,
@@ -590,18 +653,8 @@ impl<'a> Reader<'a> {
         safety
     }
 
-    fn read_groups(&mut self, items: Vec<Node<'a>>, mode: Mode) -> Vec<Entry> {
-        let mut entries = Vec::with_capacity(items.len());
-        for item in items {
-            if let Some(entry) = self.read_group(item, mode) {
-                entries.push(entry);
-            }
-        }
-        entries
-    }
-
     /// One group; `None` when it has no usable id (the problem is reported).
-    fn read_group(&mut self, item: Node<'a>, mode: Mode) -> Option<Entry> {
+    fn read_group(&mut self, item: Node<'a>) -> Option<Entry> {
         let map = match item.kind {
             Kind::Map(map) => map,
             Kind::Str(s) => {
@@ -634,7 +687,29 @@ impl<'a> Reader<'a> {
         let active = self.aliased(&mut fields, "active", "is_active");
 
         // Without a usable id the entry is dropped, but its other keys are still checked.
-        let id: Option<(String, Span)> = match id {
+        let id = self.read_id(id, first_key);
+        let name = name.and_then(|(key, v)| {
+            let group = id.as_ref().map_or("this group", |(id, _)| id.as_str());
+            self.read_name(key, v, group)
+        });
+        let parents = match parents {
+            None => Vec::new(),
+            Some((key, v)) => self.read_parents(key, v),
+        };
+        let active = active.is_none_or(|(key, v)| self.read_active(key, &v));
+
+        let (id, id_span) = id?;
+        Some(Entry {
+            id,
+            span: id_span,
+            name,
+            parents,
+            active,
+        })
+    }
+
+    fn read_id(&mut self, id: Option<(&str, Node<'a>)>, first_key: Span) -> Option<(String, Span)> {
+        match id {
             None => {
                 self.error(
                     first_key,
@@ -653,89 +728,41 @@ impl<'a> Reader<'a> {
             }
             Some((key, v)) => {
                 let span = v.span;
-                self.string(key, v).map(|id| {
-                    if !is_valid_id(&id) {
-                        self.error(span, format!("invalid group id `{id}`"), id_rule_hint(&id));
-                    }
-                    (id, span)
-                })
-            }
-        };
-        let shown_id = id
-            .as_ref()
-            .map_or("this group", |(id, _)| id.as_str())
-            .to_string();
-
-        let name = match name {
-            None => None,
-            Some((_, v)) if matches!(v.kind, Kind::Null) => None,
-            Some((key, v)) => {
-                let span = v.span;
-                let name = self.string(key, v);
-                if let Some(n) = &name {
-                    // The API counts UTF-16 units (a Java String), so an emoji counts twice.
-                    let units = n.encode_utf16().count();
-                    if units > MAX_NAME_CHARS {
-                        let chars = n.chars().count();
-                        let counted = if chars == units {
-                            String::new()
-                        } else {
-                            format!(", {units} as the API counts them")
-                        };
-                        self.error(
-                            span,
-                            format!(
-                                "name of `{shown_id}` is too long: {chars} characters{counted}, at most {MAX_NAME_CHARS}"
-                            ),
-                            "shorten the name",
-                        );
-                    }
+                let id = self.string(key, v)?;
+                if !is_valid_id(&id) {
+                    self.error(span, format!("invalid group id `{id}`"), id_rule_hint(&id));
                 }
-                name
+                Some((id, span))
             }
-        };
+        }
+    }
 
-        let parents = match parents {
-            None => Vec::new(),
-            Some((key, v)) => self.read_parents(key, v),
-        };
+    /// A name, or `None` for null (no name) and for a value that is not a string (reported).
+    fn read_name(&mut self, key: &str, value: Node<'a>, group: &str) -> Option<String> {
+        if matches!(value.kind, Kind::Null) {
+            return None;
+        }
+        let span = value.span;
+        let name = self.string(key, value)?;
+        if let Some(message) = name_too_long(group, &name) {
+            self.error(span, message, "shorten the name");
+        }
+        Some(name)
+    }
 
-        let active = match active {
-            None => true,
-            Some((key, v)) => {
-                if mode == Mode::Full {
-                    self.error(
-                        v.span,
-                        format!("`{key}` is only allowed in incremental mode"),
-                        "add `mode: incremental` at the top of the file or run with `--incremental`; in full mode, delete a group by removing it from the file",
-                    );
-                    true
-                } else {
-                    match v.kind {
-                        Kind::Bool(b) => b,
-                        Kind::Null => true,
-                        _ => {
-                            let raw = self.raw(v.span).unwrap_or("…").to_string();
-                            self.error(
-                                v.span,
-                                format!("`{key}` must be `true` or `false`, found `{raw}`"),
-                                "YAML booleans are `true` and `false`",
-                            );
-                            true
-                        }
-                    }
-                }
-            }
+    /// The flag's value; whether the key is allowed at all is decided once the mode is known.
+    fn read_active(&mut self, key: &'static str, value: &Node<'a>) -> bool {
+        let (active, invalid) = match value.kind {
+            Kind::Bool(b) => (b, None),
+            Kind::Null => (true, None),
+            _ => (true, Some(self.raw(value.span).unwrap_or("…").to_string())),
         };
-
-        let (id, id_span) = id?;
-        Some(Entry {
-            id,
-            span: id_span,
-            name,
-            parents,
-            active,
-        })
+        self.active_keys.push(ActiveKey {
+            key,
+            span: value.span,
+            invalid,
+        });
+        active
     }
 
     /// The value of a key that has a `gooddata-pipelines` alias; both given is an error, reported
@@ -875,6 +902,14 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// An `active` key as written, checked once the mode is known.
+struct ActiveKey {
+    key: &'static str,
+    span: Span,
+    /// The raw text when the value is not a boolean.
+    invalid: Option<String>,
+}
+
 /// Which mapping a key sits in, for hints about keys written at the wrong level.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Context {
@@ -910,6 +945,24 @@ fn unknown_key_hint(name: &str, allowed: &[&str], context: Context) -> String {
         Context::Group if in_safety => format!("`{name}` goes under the top-level `safety:`"),
         _ => format!("the keys here are {}", list(allowed)),
     }
+}
+
+/// The message for a name longer than the API allows, if it is.
+pub(super) fn name_too_long(group: &str, name: &str) -> Option<String> {
+    // The API counts UTF-16 units (a Java String), so an emoji counts twice.
+    let units = name.encode_utf16().count();
+    if units <= MAX_NAME_CHARS {
+        return None;
+    }
+    let chars = name.chars().count();
+    let counted = if chars == units {
+        String::new()
+    } else {
+        format!(", {units} as the API counts them")
+    };
+    Some(format!(
+        "name of `{group}` is too long: {chars} characters{counted}, at most {MAX_NAME_CHARS}"
+    ))
 }
 
 /// Says which part of the id rule an id breaks.

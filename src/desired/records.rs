@@ -50,9 +50,10 @@ pub fn from_groups(
         groups_span: None,
         groups_unreadable: false,
     };
+    // An empty full load is a safety decision for the caller, not a validation error.
     let options = LoadOptions {
         incremental: mode == Mode::Incremental,
-        allow_empty: false,
+        allow_empty: true,
     };
     let mut diags = Vec::new();
     let groups = check::run(&mut file, options, &mut diags);

@@ -413,7 +413,12 @@ impl Client {
             let elapsed = started.elapsed();
             let (retry_after, error) = match outcome {
                 Ok(answer) => {
-                    tracing::debug!(request = %request, status = answer.status.as_u16(), ms = elapsed.as_millis(), "answer");
+                    let trace_id = answer
+                        .headers
+                        .get("x-gdc-trace-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::debug!(request = %request, status = answer.status.as_u16(), ms = elapsed.as_millis(), trace_id, "answer");
                     return Sent {
                         result: Ok(answer),
                         retried: attempt > 1,
@@ -485,10 +490,19 @@ impl Client {
         }
         // The source chain says what actually happened (refused, reset, TLS); the top says little.
         let mut message = error.to_string();
+        let mut hint = None;
         let mut source = std::error::Error::source(error);
         while let Some(s) = source {
             message = format!("{message}: {s}");
+            hint = hint.or_else(|| certificate_hint(s));
             source = s.source();
+        }
+        if let Some(hint) = hint {
+            // A rejected certificate stays rejected: retrying only delays the hint.
+            return ApiError::Certificate {
+                request: request.to_string(),
+                message: format!("{message} ({hint})"),
+            };
         }
         ApiError::Transport {
             request: request.to_string(),
@@ -517,6 +531,35 @@ impl Client {
         if guard.is_none_or(|current| current < until) {
             *guard = Some(until);
         }
+    }
+}
+
+/// What to do about a rejected server certificate, when `error` is one.
+fn certificate_hint(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    use rustls::CertificateError as E;
+    // rustls' error arrives wrapped in `io::Error`s (two, through hyper-rustls), whose
+    // `source()` skips the wrapped error, so the chain walk never reaches it.
+    let mut error: &(dyn std::error::Error + 'static) = error;
+    let tls = loop {
+        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+            break tls;
+        }
+        error = error.downcast_ref::<std::io::Error>()?.get_ref()?;
+    };
+    let rustls::Error::InvalidCertificate(problem) = tls else {
+        return None;
+    };
+    match problem {
+        E::UnknownIssuer => Some(
+            "the server's certificate is not signed by a CA this machine trusts; for a private CA, pass --ca-cert PATH or set SSL_CERT_FILE",
+        ),
+        E::NotValidForName | E::NotValidForNameContext { .. } => {
+            Some("the server's certificate is for another host name: check --host")
+        }
+        E::Expired | E::ExpiredContext { .. } | E::NotValidYet | E::NotValidYetContext { .. } => {
+            Some("the server's certificate is out of date: check it, and this machine's clock")
+        }
+        _ => None,
     }
 }
 
@@ -644,6 +687,23 @@ mod tests {
             assert!(d >= Duration::from_millis(100), "{d:?}");
         }
         assert!(backoff(5) > backoff(1));
+    }
+
+    #[test]
+    fn certificate_errors_get_a_hint_through_their_io_wrappers() {
+        use rustls::CertificateError as E;
+        let wrapped = |problem: E| {
+            std::io::Error::other(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                rustls::Error::InvalidCertificate(problem),
+            ))
+        };
+        let hint = |problem| certificate_hint(&wrapped(problem));
+        assert!(hint(E::UnknownIssuer).is_some_and(|h| h.contains("--ca-cert PATH")));
+        assert!(hint(E::NotValidForName).is_some_and(|h| h.contains("--host")));
+        assert!(hint(E::Expired).is_some_and(|h| h.contains("clock")));
+        assert_eq!(hint(E::Revoked), None);
+        assert_eq!(certificate_hint(&std::io::Error::other("reset")), None);
     }
 
     #[test]

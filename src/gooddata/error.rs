@@ -34,6 +34,14 @@ pub enum ApiError {
         /// What the transport said.
         message: String,
     },
+    /// TLS refused the server's certificate (untrusted issuer, wrong name, expired).
+    #[error("{request}: {message}")]
+    Certificate {
+        /// `METHOD path`.
+        request: String,
+        /// What TLS said, with what to do.
+        message: String,
+    },
     /// The server answered something that is not what the API returns.
     #[error("{request} → {status}: {reason}; the answer starts with: {snippet}")]
     Malformed {
@@ -78,7 +86,7 @@ impl ApiError {
         match self {
             ApiError::Status { status, .. } => matches!(status, 429 | 502 | 503 | 504),
             ApiError::Timeout { .. } | ApiError::Transport { .. } => true,
-            ApiError::Malformed { .. } => false,
+            ApiError::Malformed { .. } | ApiError::Certificate { .. } => false,
         }
     }
 }

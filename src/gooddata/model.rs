@@ -159,3 +159,113 @@ pub(crate) struct UserManagementGroup {
     #[serde(default)]
     pub user_count: u64,
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+
+    /// Checks `value` against an OpenAPI schema: `$ref`, `allOf`, `type`, `properties` (and no
+    /// others), `required`, `enum`, `maxLength`, `items`, and the id `pattern`.
+    fn validate(spec: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            let name = reference.trim_start_matches("#/components/schemas/");
+            return validate(spec, &spec["components"]["schemas"][name], value, at);
+        }
+        if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
+            return all.iter().try_for_each(|s| validate(spec, s, value, at));
+        }
+        match schema.get("type").and_then(Value::as_str) {
+            Some("object") => {
+                let object = value.as_object().ok_or(format!("{at}: not an object"))?;
+                let properties = schema.get("properties").and_then(Value::as_object);
+                for key in schema
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let key = key.as_str().unwrap_or_default();
+                    if !object.contains_key(key) {
+                        return Err(format!("{at}: `{key}` is required"));
+                    }
+                }
+                for (key, item) in object {
+                    let sub = properties
+                        .and_then(|p| p.get(key))
+                        .ok_or(format!("{at}: `{key}` is not in the schema"))?;
+                    validate(spec, sub, item, &format!("{at}.{key}"))?;
+                }
+            }
+            Some("array") => {
+                for (i, item) in value
+                    .as_array()
+                    .ok_or(format!("{at}: not an array"))?
+                    .iter()
+                    .enumerate()
+                {
+                    validate(spec, &schema["items"], item, &format!("{at}[{i}]"))?;
+                }
+            }
+            Some("string") => {
+                let text = value.as_str().ok_or(format!("{at}: not a string"))?;
+                if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
+                    && text.chars().count() as u64 > max
+                {
+                    return Err(format!("{at}: longer than {max}"));
+                }
+                if let Some(options) = schema.get("enum").and_then(Value::as_array)
+                    && !options.iter().any(|o| o == value)
+                {
+                    return Err(format!("{at}: `{text}` is not one of {options:?}"));
+                }
+                if schema.get("pattern").and_then(Value::as_str)
+                    == Some(r"^(?!\.)[.A-Za-z0-9_-]{1,255}$")
+                    && !crate::group::is_valid_id(text)
+                {
+                    return Err(format!("{at}: `{text}` breaks the id pattern"));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn request_bodies_validate_against_the_openapi_schema() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/ref/openapi/usergroups-subset.openapi.json"
+        );
+        let spec: Value =
+            serde_json::from_str(&fs_err::read_to_string(path).expect("the OpenAPI subset"))
+                .expect("JSON");
+        let schema = &spec["paths"]["/api/v1/entities/userGroups"]["post"]["requestBody"]["content"]
+            ["application/vnd.gooddata.api+json"]["schema"];
+        assert!(
+            schema.get("$ref").is_some(),
+            "the POST body schema is found: {schema}"
+        );
+        let put = &spec["paths"]["/api/v1/entities/userGroups/{id}"]["put"]["requestBody"]["content"]
+            ["application/vnd.gooddata.api+json"]["schema"];
+        for group in [
+            Group::new("plain"),
+            Group::new("named").with_name("Data Analysts"),
+            Group::new("child.1")
+                .with_name("x".repeat(255))
+                .with_parents(["a", "b_c", "d-e"]),
+        ] {
+            let body = serde_json::to_value(InDocument::new(&group)).expect("serializes");
+            validate(&spec, schema, &body, "body").unwrap_or_else(|e| panic!("POST {body}: {e}"));
+            validate(&spec, put, &body, "body").unwrap_or_else(|e| panic!("PUT {body}: {e}"));
+        }
+        // The validator is not vacuous: it refuses what the API refuses.
+        let bad = serde_json::json!({"data": {"id": ".x", "type": "userGroup"}});
+        assert!(validate(&spec, schema, &bad, "body").is_err());
+        let bad = serde_json::json!({"data": {"id": "x", "type": "workspace"}});
+        assert!(validate(&spec, schema, &bad, "body").is_err());
+        let bad = serde_json::json!({"data": {"id": "x", "type": "userGroup", "attributes": {"title": "t"}}});
+        assert!(validate(&spec, schema, &bad, "body").is_err());
+    }
+}

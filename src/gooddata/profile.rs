@@ -99,13 +99,7 @@ mod tests {
     use super::*;
 
     fn ctx(vars: &[(&str, &str)]) -> Context {
-        Context {
-            env: vars
-                .iter()
-                .map(|(k, v)| ((*k).into(), (*v).into()))
-                .collect(),
-            ..Context::default()
-        }
+        Context::with_vars(vars)
     }
 
     const CURRENT: &str = "default_profile: dev\nprofiles:\n  dev:\n    host: https://dev.example.com\n    token: $DEV_TOKEN\n    custom_headers:\n      X-Team: groups\n  prod:\n    host: https://prod.example.com\n    token: $PROD_TOKEN\n    extra_user_agent: ci\n";

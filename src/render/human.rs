@@ -5,10 +5,59 @@ use std::fmt::Write as _;
 use console::Style;
 
 use super::{impact_text, name_text, summary_line};
+use crate::group::Group;
 use crate::plan::{Action, Change, Plan};
 
 /// Names longer than this get an inline character diff under the `old → new` line.
 const INLINE_DIFF_MIN: usize = 24;
+
+/// Renders the plan for a terminal `width` columns wide: longer lines wrap at spaces, indented
+/// under their start. `None` (a pipe, a file, CI) leaves lines whole.
+pub fn render_fitted(plan: &Plan, color: bool, width: Option<usize>) -> String {
+    let text = render(plan, color);
+    match width {
+        Some(width) if width >= 40 => fit(&text, width),
+        _ => text,
+    }
+}
+
+/// Wraps every line wider than `width` (ANSI styles not counted) at spaces; continuation lines
+/// are indented four columns past the line's own indent.
+fn fit(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        if console::measure_text_width(line) <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let continuation = " ".repeat((indent + 4).min(width / 2));
+        let mut current = String::new();
+        for word in line.trim_start().split(' ') {
+            let prefix = if current.is_empty() {
+                " ".repeat(indent)
+            } else {
+                String::new()
+            };
+            let candidate = if current.is_empty() {
+                format!("{prefix}{word}")
+            } else {
+                format!("{current} {word}")
+            };
+            if console::measure_text_width(&candidate) > width && !current.trim().is_empty() {
+                out.push_str(current.trim_end());
+                out.push('\n');
+                current = format!("{continuation}{word}");
+            } else {
+                current = candidate;
+            }
+        }
+        out.push_str(current.trim_end());
+        out.push('\n');
+    }
+    out
+}
 
 /// Renders the plan for a terminal. `color` turns ANSI styles on.
 pub fn render(plan: &Plan, color: bool) -> String {
@@ -37,6 +86,7 @@ pub fn render(plan: &Plan, color: bool) -> String {
         render_change(change, width, &styles, &mut out);
     }
     render_notes(plan, &styles, &mut out);
+    render_adopt(plan, &mut out);
     let _ = writeln!(
         out,
         "\n{}",
@@ -128,6 +178,39 @@ fn inline_diff(old: &str, new: &str, s: &Styles) -> String {
     }
     // Merge adjacent markers so `[-a-][-b-]` reads `[-ab-]`.
     out.replace("-][-", "").replace("+}{+", "")
+}
+
+/// Shown at most, so a plan that deletes thousands stays readable; `gdgroups dump` has them all.
+const ADOPT_MAX: usize = 20;
+
+/// A full-mode plan deletes what the file does not declare: show the lines that would keep them.
+fn render_adopt(plan: &Plan, out: &mut String) {
+    if plan.mode != crate::desired::Mode::Full {
+        return;
+    }
+    let deleted: Vec<Group> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .filter_map(|c| c.before.clone())
+        .collect();
+    if deleted.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nTo keep the groups this plan deletes, add them under `groups:`:\n"
+    );
+    out.push_str(&crate::desired::dump::group_items(
+        &deleted[..deleted.len().min(ADOPT_MAX)],
+    ));
+    if deleted.len() > ADOPT_MAX {
+        let _ = writeln!(
+            out,
+            "  # … and {} more: `gdgroups dump` writes every live group",
+            deleted.len() - ADOPT_MAX
+        );
+    }
 }
 
 fn render_notes(plan: &Plan, s: &Styles, out: &mut String) {
@@ -273,6 +356,23 @@ mod tests {
             text.contains("Regional Data Analysts [-EMEA-]{+APAC+}"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn long_lines_wrap_to_the_terminal() {
+        let mut plan = example();
+        plan.notes = vec![Note { id: "legacy".into(), text: "looks like a rename to `marketing` (the same name): ids are immutable, so members and permissions of `legacy` will be lost".into() }];
+        let text = render_fitted(&plan, true, Some(60));
+        for line in text.lines() {
+            assert!(console::measure_text_width(line) <= 60, "{line:?}");
+        }
+        let stripped = console::strip_ansi_codes(&text).to_string();
+        assert!(
+            stripped
+                .contains("  ! legacy: looks like a rename to `marketing` (the same\n      name)"),
+            "{stripped}"
+        );
+        assert_eq!(render_fitted(&plan, false, None), render(&plan, false));
     }
 
     #[test]

@@ -197,31 +197,9 @@ mod tests {
     use crate::plan::{PlanOptions, compute};
 
     fn doc(live: &[Group], want: &[Group]) -> PlanDocument {
-        let desired = crate::desired::Desired {
-            path: "groups.yaml".into(),
-            source: String::new(),
-            sha256: "d".into(),
-            mode: crate::desired::Mode::Full,
-            protected: vec![],
-            ignore: vec![],
-            safety: crate::desired::Safety::default(),
-            groups: want
-                .iter()
-                .map(|g| crate::desired::DesiredGroup {
-                    group: g.clone(),
-                    active: true,
-                    span: crate::diagnostic::Span::default(),
-                    parents: g
-                        .parents
-                        .iter()
-                        .map(|p| crate::desired::ParentRef {
-                            id: p.clone(),
-                            span: crate::diagnostic::Span::default(),
-                        })
-                        .collect(),
-                })
-                .collect(),
-        };
+        let records = want.iter().map(|g| (g.clone(), true)).collect();
+        let desired =
+            crate::desired::from_groups(records, crate::desired::Mode::Full, &[]).expect("valid");
         let mut live = Live::new(live.iter().cloned());
         live.member_counts = Some(live.groups.keys().map(|k| (k.clone(), 2)).collect());
         PlanDocument::new(

@@ -5,7 +5,8 @@
 //! what gdgroups' client sends: entity CRUD under `/api/v1/entities/userGroups`, the layout GET
 //! (and its destructive PUT), the organization entity with `bootstrapUserGroup`, the
 //! `userManagement/userGroups` action, problem+json errors, bearer auth, request counters at
-//! `/_sandbox/stats`, and fault injection ([`Faults`]).
+//! `/_sandbox/stats`, fault injection ([`Faults`]), and HTTPS when given a certificate
+//! ([`TlsConfig`]).
 //!
 //! Where the references are silent, the sandbox chooses, and says so here:
 //! - Success answers use `application/vnd.gooddata.api+json` unless `Accept` asks for
@@ -41,6 +42,7 @@ mod routes;
 mod seed;
 mod stats;
 mod store;
+mod tls;
 
 #[cfg(test)]
 mod tests;
@@ -54,6 +56,7 @@ use tokio::sync::oneshot;
 pub use faults::{Faults, parse_rate_limit};
 pub use seed::{SeedError, load_seed, parse_seed};
 pub use stats::Stats;
+pub use tls::{TlsConfig, TlsError};
 
 use crate::group::{DEFAULT_BOOTSTRAP_GROUP, Group};
 use store::Store;
@@ -72,6 +75,8 @@ pub struct SandboxConfig {
     pub seed: Vec<SeedGroup>,
     /// Injected latency, rate limit, failures and dropped connections.
     pub faults: Faults,
+    /// Serve HTTPS with this certificate and key; `None`: plain HTTP.
+    pub tls: Option<TlsConfig>,
 }
 
 impl Default for SandboxConfig {
@@ -82,6 +87,7 @@ impl Default for SandboxConfig {
             bootstrap_group: DEFAULT_BOOTSTRAP_GROUP.to_string(),
             seed: Vec::new(),
             faults: Faults::default(),
+            tls: None,
         }
     }
 }
@@ -115,6 +121,8 @@ pub(crate) struct Shared {
     faults: faults::FaultState,
     /// Used for links when a request has no usable `Host` header.
     listen: SocketAddr,
+    /// `http` or `https`, for links.
+    scheme: &'static str,
 }
 
 /// A lock that survives a panicked holder: every critical section leaves the data consistent
@@ -179,17 +187,27 @@ impl Sandbox {
             max_page_size: config.max_page_size,
             faults: faults::FaultState::new(config.faults),
             listen: addr,
+            scheme: if config.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            },
         });
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
         let (finished_tx, finished_rx) = oneshot::channel::<()>();
         let app = routes::router(shared.clone());
         let server = async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    // Either an explicit shutdown or the handle being dropped ends the server.
-                    let _ = shutdown_rx.await;
-                })
-                .await;
+            // Either an explicit shutdown or the handle being dropped ends the server.
+            let shutdown = async {
+                let _ = shutdown_rx.await;
+            };
+            let served = match config.tls {
+                None => serve(listener, app, shutdown).await,
+                Some(tls) => match tls::TlsListener::new(listener, &tls) {
+                    Ok(listener) => serve(listener, app, shutdown).await,
+                    Err(error) => Err(error),
+                },
+            };
             if let Err(error) = served {
                 tracing::error!(%error, "the sandbox server stopped");
             }
@@ -204,9 +222,9 @@ impl Sandbox {
         Ok((sandbox, server))
     }
 
-    /// The base URL, `http://127.0.0.1:PORT`.
+    /// The base URL: `http://127.0.0.1:PORT`, or `https://…` when it serves TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.shared.scheme, self.addr)
     }
 
     /// The address the server listens on.
@@ -275,6 +293,21 @@ impl Drop for Sandbox {
             let _ = shutdown.send(());
         }
     }
+}
+
+/// The one serving path for HTTP and HTTPS: only the listener differs.
+async fn serve<L>(
+    listener: L,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// The configured seed plus the bootstrap group, checked like the API would check it.

@@ -102,7 +102,7 @@ impl Exchange {
             .and_then(|h| h.to_str().ok())
             .filter(|h| is_plausible_host(h))
             .map_or_else(|| shared.listen.to_string(), str::to_string);
-        let base = format!("http://{host}");
+        let base = format!("{}://{host}", shared.scheme);
         let self_url = format!(
             "{base}{}",
             uri.path_and_query().map_or(uri.path(), |pq| pq.as_str())
@@ -472,14 +472,14 @@ async fn organization_get(
         return Err(Problem::not_found());
     }
     let exchange = Exchange::new(&shared, &headers, &uri);
-    let hostname = exchange
+    let authority = exchange
         .base
-        .trim_start_matches("http://")
+        .split_once("://")
+        .map_or(exchange.base.as_str(), |(_, authority)| authority);
+    let hostname = authority
         .rsplit_once(':')
-        .map_or_else(
-            || exchange.base.trim_start_matches("http://").to_string(),
-            |(host, _)| host.to_string(),
-        );
+        .map_or(authority, |(host, _)| host)
+        .to_string();
     let bootstrap = lock(&shared.store).bootstrap().to_string();
     let wants = |names: &[&str]| include.iter().any(|i| *i == "ALL" || names.contains(i));
     let mut data = json!({

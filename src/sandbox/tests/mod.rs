@@ -4,6 +4,7 @@ mod conformance;
 mod faults;
 mod paging;
 mod rules;
+mod tls;
 
 use std::net::{Ipv4Addr, SocketAddr};
 

@@ -1,0 +1,44 @@
+//! `gdgroups dump`: write the live groups as a canonical `groups.yaml`, to adopt an organization.
+//! Invariant (tested): dump, then plan, shows no changes.
+
+use super::{Ctx, connect};
+use crate::cli::DumpArgs;
+use crate::desired::dump::to_yaml;
+use crate::error::{Error, Exit};
+use crate::plan::document::write_atomically;
+
+/// Runs `dump`.
+pub async fn run(args: &DumpArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
+    let client = connect(ctx, 8)?;
+    ctx.out
+        .status(&format!("Reading the user groups of {} …", client.host()));
+    let live = client.fetch_live().await?;
+    let groups: Vec<_> = live
+        .groups
+        .values()
+        .filter(|g| g.id != live.bootstrap_group)
+        .cloned()
+        .collect();
+    let header = format!(
+        "The user groups of {} as gdgroups dumped them.\n\
+         Review, commit, then `gdgroups plan` shows no changes. The bootstrap group is protected.",
+        client.host()
+    );
+    let text = to_yaml(
+        &groups,
+        std::slice::from_ref(&live.bootstrap_group),
+        &header,
+    );
+    match &args.output {
+        Some(path) => {
+            write_atomically(path, text.as_bytes()).map_err(Error::Io)?;
+            ctx.out.status(&format!(
+                "Wrote {} groups to {}.",
+                groups.len(),
+                path.display()
+            ));
+        }
+        None => ctx.out.data(&text),
+    }
+    Ok(Exit::Success)
+}

@@ -1,0 +1,391 @@
+//! The JSON Schema of `groups.yaml` (draft 2020-12), for editors: with the schema line at the
+//! top of the file, VS Code and other YAML-language-server editors complete keys, show these
+//! descriptions on hover and underline mistakes as you type.
+//!
+//! The schema describes what the parser accepts; the parser stays the authority (it also
+//! checks what a schema cannot say: duplicates, unknown parents, cycles, the mode rules).
+
+use serde_json::{Value, json};
+
+use crate::group::MAX_NAME_CHARS;
+
+/// The id rule of the GoodData API, as a pattern.
+const ID_PATTERN: &str = "^(?!\\.)[.A-Za-z0-9_-]{1,255}$";
+
+/// The schema as a JSON value; `gdgroups schema` prints it.
+pub fn json_schema() -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "gdgroups desired state (groups.yaml)",
+        "description": "The user groups a GoodData organization should have. `gdgroups plan` shows what would change; `gdgroups apply` makes it so. Either a mapping with `groups:` and settings, or a bare list of groups (the `gooddata-pipelines` shape).",
+        "oneOf": [
+            { "$ref": "#/$defs/file" },
+            { "$ref": "#/$defs/groupList" }
+        ],
+        "$defs": {
+            "file": {
+                "type": "object",
+                "description": "A groups file with settings.",
+                "additionalProperties": false,
+                "properties": {
+                    "$schema": {
+                        "type": "string",
+                        "description": "Path or URL of this schema, for editors (JSON files; YAML files use the `# yaml-language-server: $schema=…` comment). Ignored by gdgroups."
+                    },
+                    "mode": {
+                        "enum": ["full", "incremental", null],
+                        "default": "full",
+                        "description": "`full` (default): the file is the whole truth; live groups it does not declare are deleted unless protected or ignored. `incremental`: only the listed groups are touched; `active: false` deletes one. `--incremental` overrides this."
+                    },
+                    "protected": {
+                        "type": ["array", "null"],
+                        "description": "Ids of groups gdgroups never changes or deletes. The bootstrap group (`adminGroup`) is always protected. A protected group may be used as a parent without being declared.",
+                        "items": { "$ref": "#/$defs/id" },
+                        "examples": [["adminGroup"]]
+                    },
+                    "ignore": {
+                        "type": ["array", "null"],
+                        "description": "Live groups whose id matches one of these patterns are left alone (not deleted, not changed). `*` matches any run of characters, `?` one character. A pattern must not match a declared group.",
+                        "items": {
+                            "type": "string",
+                            "pattern": "^[.A-Za-z0-9_*?-]+$",
+                            "description": "A glob such as `jit-*` or `team-??`."
+                        },
+                        "examples": [["jit-*", "scim-*"]]
+                    },
+                    "safety": {
+                        "type": ["object", "null"],
+                        "description": "Limits on deletes per apply; `--max-deletes` and `--max-delete-percent` override them.",
+                        "additionalProperties": false,
+                        "properties": {
+                            "max_deletes": {
+                                "type": ["integer", "null"],
+                                "minimum": 0,
+                                "description": "At most this many deletes per apply (default: no limit). `0` forbids deletes."
+                            },
+                            "max_delete_percent": {
+                                "type": ["number", "null"],
+                                "minimum": 0,
+                                "maximum": 100,
+                                "default": 30,
+                                "description": "At most this percentage of the live managed groups deleted per apply (default 30); not applied below 10 groups."
+                            }
+                        }
+                    },
+                    "groups": {
+                        "$ref": "#/$defs/groupList",
+                        "description": "The groups. In full mode an empty list is refused unless `--allow-empty` (it would delete every unprotected group)."
+                    }
+                }
+            },
+            "groupList": {
+                "type": ["array", "null"],
+                "description": "The declared groups, in any order.",
+                "items": { "$ref": "#/$defs/group" }
+            },
+            "id": {
+                "type": "string",
+                "pattern": ID_PATTERN,
+                "minLength": 1,
+                "maxLength": 255,
+                "description": "A group id: 1 to 255 letters, digits, `.`, `_` or `-`, not starting with `.`. Case-sensitive and immutable."
+            },
+            "parentList": {
+                "type": ["array", "null"],
+                "uniqueItems": true,
+                "items": { "$ref": "#/$defs/id" }
+            },
+            "group": {
+                "type": "object",
+                "description": "One user group.",
+                "additionalProperties": false,
+                "properties": {
+                    "id": {
+                        "$ref": "#/$defs/id",
+                        "description": "The group's id (required). Ids are immutable: a different id is a different group."
+                    },
+                    "name": {
+                        "type": ["string", "null"],
+                        "maxLength": MAX_NAME_CHARS,
+                        "description": "Display name, at most 255 characters. Absent or null: the group has no name (it is not defaulted to the id)."
+                    },
+                    "parents": {
+                        "$ref": "#/$defs/parentList",
+                        "description": "Ids of the parent groups, compared as a set (order does not matter; each at most once). A parent must be declared, protected, ignored, or `adminGroup` (in incremental mode any live group)."
+                    },
+                    "active": {
+                        "type": ["boolean", "null"],
+                        "default": true,
+                        "description": "Incremental mode only (`mode: incremental` or `--incremental`): `false` deletes the group if it exists."
+                    },
+                    "user_group_id": {
+                        "$ref": "#/$defs/id",
+                        "description": "`gooddata-pipelines` name for `id`; give one of the two."
+                    },
+                    "user_group_name": {
+                        "type": ["string", "null"],
+                        "maxLength": MAX_NAME_CHARS,
+                        "description": "`gooddata-pipelines` name for `name`; give one of the two."
+                    },
+                    "parent_user_groups": {
+                        "description": "`gooddata-pipelines` name for `parents`; give one of the two. Also accepted as one comma-separated string (`\"a, b\"`), as that library read it from CSV.",
+                        "anyOf": [
+                            { "$ref": "#/$defs/parentList" },
+                            { "type": "string", "pattern": "^[.A-Za-z0-9_, -]*$" }
+                        ]
+                    },
+                    "is_active": {
+                        "type": ["boolean", "null"],
+                        "default": true,
+                        "description": "`gooddata-pipelines` name for `active`; give one of the two. Incremental mode only."
+                    }
+                },
+                "oneOf": [
+                    { "required": ["id"] },
+                    { "required": ["user_group_id"] }
+                ],
+                "not": {
+                    "anyOf": [
+                        { "required": ["name", "user_group_name"] },
+                        { "required": ["parents", "parent_user_groups"] },
+                        { "required": ["active", "is_active"] }
+                    ]
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::Map;
+
+    use super::*;
+    use crate::desired::parse::{GROUP_KEYS, SAFETY_KEYS, TOP_KEYS};
+
+    fn def<'a>(schema: &'a Value, name: &str) -> &'a Value {
+        &schema["$defs"][name]
+    }
+
+    fn keys(object: &Value) -> BTreeSet<&str> {
+        object["properties"]
+            .as_object()
+            .map(|p| p.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_schema_knows_exactly_the_keys_the_parser_accepts() {
+        let schema = json_schema();
+        let file = def(&schema, "file");
+        assert_eq!(keys(file), TOP_KEYS.into_iter().collect());
+        assert_eq!(
+            keys(&file["properties"]["safety"]),
+            SAFETY_KEYS.into_iter().collect()
+        );
+        assert_eq!(
+            keys(def(&schema, "group")),
+            GROUP_KEYS.into_iter().collect()
+        );
+    }
+
+    /// Every property says what it is, so an editor has something to show on hover.
+    #[test]
+    fn every_key_has_a_description() {
+        fn walk(value: &Value, path: &str, missing: &mut Vec<String>) {
+            match value {
+                Value::Object(map) => {
+                    if let Some(Value::Object(props)) = map.get("properties") {
+                        for (key, prop) in props {
+                            let described = prop
+                                .get("description")
+                                .and_then(Value::as_str)
+                                .is_some_and(|d| d.len() > 10);
+                            if !described {
+                                missing.push(format!("{path}.{key}"));
+                            }
+                        }
+                    }
+                    for (k, v) in map {
+                        walk(v, &format!("{path}/{k}"), missing);
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|v| walk(v, path, missing)),
+                _ => {}
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&json_schema(), "", &mut missing);
+        assert!(missing.is_empty(), "no description: {missing:?}");
+    }
+
+    /// A small validator for the keywords the schema uses (no regex: `pattern` is not
+    /// checked), enough to show the schema accepts what the parser accepts and refuses what
+    /// it refuses, without a JSON Schema dependency.
+    fn valid(schema: &Value, node: &Value, root: &Value) -> bool {
+        let Value::Object(s) = schema else {
+            return true;
+        };
+        if let Some(Value::String(r)) = s.get("$ref") {
+            let name = r.trim_start_matches("#/$defs/");
+            if !valid(&root["$defs"][name], node, root) {
+                return false;
+            }
+        }
+        if let Some(t) = s.get("type") {
+            let types: Vec<&str> = match t {
+                Value::String(t) => vec![t.as_str()],
+                Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+                _ => vec![],
+            };
+            let ok = types.iter().any(|t| match *t {
+                "object" => node.is_object(),
+                "array" => node.is_array(),
+                "string" => node.is_string(),
+                "boolean" => node.is_boolean(),
+                "null" => node.is_null(),
+                "integer" => node.is_i64() || node.is_u64(),
+                "number" => node.is_number(),
+                _ => false,
+            });
+            if !ok {
+                return false;
+            }
+        }
+        if let Some(Value::Array(options)) = s.get("enum")
+            && !options.contains(node)
+        {
+            return false;
+        }
+        if let (Some(min), Some(n)) = (s.get("minimum").and_then(Value::as_f64), node.as_f64())
+            && n < min
+        {
+            return false;
+        }
+        if let (Some(max), Some(n)) = (s.get("maximum").and_then(Value::as_f64), node.as_f64())
+            && n > max
+        {
+            return false;
+        }
+        if let (Some(max), Some(text)) = (s.get("maxLength").and_then(Value::as_u64), node.as_str())
+            && text.chars().count() as u64 > max
+        {
+            return false;
+        }
+        if let (Some(min), Some(text)) = (s.get("minLength").and_then(Value::as_u64), node.as_str())
+            && (text.chars().count() as u64) < min
+        {
+            return false;
+        }
+        if let Some(Value::Array(all)) = s.get("required")
+            && let Some(object) = node.as_object()
+            && !all
+                .iter()
+                .filter_map(Value::as_str)
+                .all(|k| object.contains_key(k))
+        {
+            return false;
+        }
+        if let Some(object) = node.as_object() {
+            let empty = Map::new();
+            let props = s
+                .get("properties")
+                .and_then(Value::as_object)
+                .unwrap_or(&empty);
+            for (k, v) in object {
+                match props.get(k) {
+                    Some(p) if !valid(p, v, root) => return false,
+                    None if s.get("additionalProperties") == Some(&Value::Bool(false)) => {
+                        return false;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let (Some(items), Some(array)) = (s.get("items"), node.as_array()) {
+            if !array.iter().all(|v| valid(items, v, root)) {
+                return false;
+            }
+            if s.get("uniqueItems") == Some(&Value::Bool(true)) {
+                for (i, v) in array.iter().enumerate() {
+                    if array[..i].contains(v) {
+                        return false;
+                    }
+                }
+            }
+        }
+        if let Some(Value::Array(any)) = s.get("anyOf")
+            && !any.iter().any(|x| valid(x, node, root))
+        {
+            return false;
+        }
+        if let Some(Value::Array(one)) = s.get("oneOf")
+            && one.iter().filter(|x| valid(x, node, root)).count() != 1
+        {
+            return false;
+        }
+        if let Some(not) = s.get("not")
+            && valid(not, node, root)
+        {
+            return false;
+        }
+        true
+    }
+
+    fn check(doc: &Value) -> bool {
+        let schema = json_schema();
+        valid(&schema, doc, &schema)
+    }
+
+    #[test]
+    fn documents_the_parser_accepts_validate() {
+        let docs = [
+            json!({
+                "$schema": "./groups.schema.json",
+                "protected": ["adminGroup"],
+                "ignore": ["jit-*", "scim-*"],
+                "safety": {"max_deletes": 10, "max_delete_percent": 30},
+                "groups": [
+                    {"id": "analysts", "name": "Data Analysts"},
+                    {"id": "marketing", "name": "Marketing", "parents": ["analysts"]}
+                ]
+            }),
+            json!({"mode": "incremental", "groups": [{"id": "a", "active": false}]}),
+            json!({"groups": [{"id": "a", "name": null, "parents": null}], "safety": null}),
+            json!([
+                {"user_group_id": "a", "user_group_name": "A", "parent_user_groups": []},
+                {"user_group_id": "b", "parent_user_groups": "a, c", "is_active": true}
+            ]),
+        ];
+        for doc in &docs {
+            assert!(check(doc), "refused: {doc}");
+        }
+    }
+
+    #[test]
+    fn documents_the_parser_refuses_do_not_validate() {
+        let docs = [
+            json!({"groupz": []}),
+            json!({"groups": [{"name": "no id"}]}),
+            json!({"groups": [{"id": "a", "parent": ["b"]}]}),
+            json!({"groups": [{"id": "a", "user_group_id": "a"}]}),
+            json!({"groups": [{"id": "a", "name": "A", "user_group_name": "A"}]}),
+            json!({"groups": [{"id": "a", "parents": "b"}]}),
+            json!({"groups": [{"id": "a", "parents": ["b", "b"]}]}),
+            json!({"groups": [{"id": 123}]}),
+            json!({"groups": [{"id": "a", "name": "n".repeat(256)}]}),
+            json!({"groups": [{"id": "a", "active": "yes"}]}),
+            json!({"mode": "partial", "groups": []}),
+            json!({"safety": {"max_deletes": -1}}),
+            json!({"safety": {"max_delete_percent": 101}}),
+            json!({"safety": {"max_delete": 1}}),
+            json!({"protected": "adminGroup"}),
+            json!("groups"),
+        ];
+        for doc in &docs {
+            assert!(!check(doc), "accepted: {doc}");
+        }
+    }
+}

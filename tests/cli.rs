@@ -1,0 +1,151 @@
+//! The command line as people meet it: help, completions, colour, verbosity.
+
+use gdgroups::group::Group;
+
+use crate::common::{Env, run_in};
+
+const SUBCOMMANDS: [&str; 8] = [
+    "validate",
+    "plan",
+    "apply",
+    "show",
+    "sandbox",
+    "completions",
+    "man",
+    "dump",
+];
+
+#[test]
+fn help_texts_teach_with_an_example() {
+    let dir = tempfile::tempdir().expect("dir");
+    let top = run_in(dir.path(), &["--help"], &[]);
+    assert_eq!(top.code, 0);
+    insta::assert_snapshot!("help", top.stdout);
+    for command in [
+        "validate",
+        "plan",
+        "apply",
+        "show",
+        "sandbox",
+        "dump",
+        "schema",
+        "completions",
+        "man",
+    ] {
+        let run = run_in(dir.path(), &[command, "--help"], &[]);
+        assert_eq!(run.code, 0, "{command}: {run:?}");
+        assert!(
+            run.stdout.contains("Example"),
+            "`{command} --help` has an example:\n{}",
+            run.stdout
+        );
+    }
+    insta::assert_snapshot!(
+        "plan_help",
+        run_in(dir.path(), &["plan", "--help"], &[]).stdout
+    );
+}
+
+#[test]
+fn version_names_the_commit() {
+    let dir = tempfile::tempdir().expect("dir");
+    let run = run_in(dir.path(), &["--version"], &[]);
+    assert!(
+        run.stdout
+            .starts_with(&format!("gdgroups {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn completions_cover_every_subcommand_in_every_shell() {
+    let dir = tempfile::tempdir().expect("dir");
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let run = run_in(dir.path(), &["completions", shell], &[]);
+        assert_eq!(run.code, 0, "{shell}: {run:?}");
+        for command in SUBCOMMANDS {
+            assert!(
+                run.stdout.contains(command),
+                "{shell} completions mention `{command}`"
+            );
+        }
+    }
+    let man = run_in(dir.path(), &["man"], &[]);
+    assert!(
+        man.stdout.contains(".TH gdgroups"),
+        "{}",
+        &man.stdout[..man.stdout.len().min(200)]
+    );
+}
+
+#[test]
+fn colour_follows_flags_and_environment() {
+    let env = Env::new(&[Group::new("old")]);
+    env.write("groups.yaml", "groups:\n  - id: new\n");
+    // The harness sets NO_COLOR=1.
+    let plain = env.run(&["plan"]).expect(0);
+    assert!(
+        !plain.stdout.contains('\u{1b}'),
+        "NO_COLOR: {}",
+        plain.stdout
+    );
+    let forced = env.run(&["plan", "--color", "always"]).expect(0);
+    assert!(
+        forced.stdout.contains("\u{1b}[32m"),
+        "--color always beats NO_COLOR: {}",
+        forced.stdout
+    );
+    let forced = env
+        .run_with(&["plan"], &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")])
+        .expect(0);
+    assert!(
+        forced.stdout.contains('\u{1b}'),
+        "CLICOLOR_FORCE without a terminal"
+    );
+    let never = env
+        .run_with(
+            &["plan", "--color", "never"],
+            &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")],
+        )
+        .expect(0);
+    assert!(!never.stdout.contains('\u{1b}'));
+}
+
+#[test]
+fn quiet_and_verbose() {
+    let env = Env::new(&[]);
+    env.write("groups.yaml", "groups:\n  - id: a\n");
+    let quiet = env.run(&["-q", "apply", "--auto-approve"]).expect(0);
+    assert!(
+        !quiet.stderr.contains("Reading the user groups"),
+        "{}",
+        quiet.stderr
+    );
+    assert!(
+        !quiet.stderr.contains("[1/1]"),
+        "no progress lines: {}",
+        quiet.stderr
+    );
+    assert!(
+        quiet.stderr.contains("Apply complete: 1 created"),
+        "the summary stays: {}",
+        quiet.stderr
+    );
+
+    let verbose = env.run(&["-v", "plan"]).expect(0);
+    assert!(
+        verbose.stderr.contains("GET /api/v1/entities/userGroups"),
+        "{}",
+        verbose.stderr
+    );
+    assert!(verbose.stderr.contains("status=200"), "{}", verbose.stderr);
+    assert!(verbose.stderr.contains("ms="), "{}", verbose.stderr);
+    assert!(verbose.stderr.contains("trace_id="), "{}", verbose.stderr);
+
+    let quiet_default = env.run(&["plan"]).expect(0);
+    assert!(
+        !quiet_default.stderr.contains("status=200"),
+        "no request logs without -v"
+    );
+}

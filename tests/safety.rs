@@ -1,0 +1,137 @@
+//! Protection, ignore globs, incremental loads and delete impact, end to end.
+
+use gdgroups::group::Group;
+use gdgroups::sandbox::{SandboxConfig, SeedGroup};
+
+use crate::common::{Env, TOKEN};
+
+#[test]
+fn protected_and_ignored_groups_are_kept_and_may_be_parents() {
+    let env = Env::new(&[
+        Group::new("keep"),
+        Group::new("jit-1"),
+        Group::new("jit-2").with_parents(["jit-1"]),
+        Group::new("scim-x"),
+        Group::new("gone"),
+    ]);
+    env.write(
+        "groups.yaml",
+        "protected: [keep]\nignore: [\"jit-*\", \"scim-?\"]\ngroups:\n  - id: a\n    parents: [jit-1, keep]\n",
+    );
+    let plan = env.run(&["plan"]).expect(0);
+    assert!(
+        plan.stdout.contains(
+            "Plan: 1 to create, 0 to update, 1 to delete. 0 unchanged, 3 ignored, 2 protected."
+        ),
+        "{}",
+        plan.stdout
+    );
+    env.run(&["apply", "--auto-approve", "--max-delete-percent", "100"])
+        .expect(0);
+    let ids: Vec<String> = env.groups().into_iter().map(|g| g.id).collect();
+    assert_eq!(ids, ["a", "jit-1", "jit-2", "keep", "scim-x"]);
+}
+
+#[test]
+fn a_declared_id_matching_ignore_and_an_unknown_parent_are_errors() {
+    let env = Env::new(&[]);
+    env.write(
+        "groups.yaml",
+        "ignore: [\"jit-*\"]\ngroups:\n  - id: jit-3\n  - id: b\n    parents: [nowhere]\n",
+    );
+    let run = env.run(&["validate"]).expect(1);
+    assert!(
+        run.stderr.contains("groups.yaml:1:10") && run.stderr.contains("`jit-3` (line 3)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("groups.yaml:5:"), "{}", run.stderr);
+    assert!(run.stderr.contains("nowhere"), "{}", run.stderr);
+}
+
+#[test]
+fn incremental_loads_touch_only_listed_groups() {
+    let env = Env::new(&[
+        Group::new("old"),
+        Group::new("change").with_name("Before"),
+        Group::new("untouched"),
+    ]);
+    env.write(
+        "groups.yaml",
+        "mode: incremental\ngroups:\n  - id: old\n    active: false\n  - id: never-was\n    active: false\n  - id: change\n    name: After\n  - id: fresh\n    parents: [untouched]\n",
+    );
+    let plan = env.run(&["plan"]).expect(0);
+    assert!(
+        plan.stdout
+            .contains("never-was: active: false, and no such live group: nothing to delete"),
+        "{}",
+        plan.stdout
+    );
+    env.run(&["apply", "--auto-approve"]).expect(0);
+    assert_eq!(
+        env.groups(),
+        [
+            Group::new("change").with_name("After"),
+            Group::new("fresh").with_parents(["untouched"]),
+            Group::new("untouched")
+        ]
+    );
+    // The flag does the same for a file without `mode:`, in the gooddata-pipelines shape.
+    env.write("raw.yaml", "- user_group_id: fresh\n  is_active: false\n");
+    env.run(&["apply", "-f", "raw.yaml", "--incremental", "--auto-approve"])
+        .expect(0);
+    assert!(!env.groups().iter().any(|g| g.id == "fresh"));
+    env.write(
+        "dup.yaml",
+        "mode: incremental\ngroups:\n  - id: x\n    name: One\n  - id: x\n    name: Two\n",
+    );
+    let run = env.run(&["validate", "-f", "dup.yaml"]).expect(1);
+    assert!(run.stderr.contains("dup.yaml:5:"), "{}", run.stderr);
+}
+
+#[test]
+fn deletes_show_member_counts_and_children() {
+    let seed = vec![
+        SeedGroup {
+            group: Group::new("legacy"),
+            members: vec!["ann".into(), "bob".into(), "carl".into()],
+        },
+        SeedGroup {
+            group: Group::new("kid").with_parents(["legacy"]),
+            members: vec![],
+        },
+    ];
+    let env = Env::with_config(SandboxConfig {
+        token: TOKEN.into(),
+        seed,
+        ..SandboxConfig::default()
+    });
+    env.write("groups.yaml", "groups:\n  - id: kid\n");
+    let plan = env.run(&["plan"]).expect(0);
+    assert!(plan.stdout.contains("- legacy"), "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("3 members lose this group; kid lose it as a parent"),
+        "{}",
+        plan.stdout
+    );
+    let markdown = env.run(&["plan", "--format", "markdown"]).expect(0);
+    assert!(
+        markdown.stdout.contains("deletes 1 group"),
+        "{}",
+        markdown.stdout
+    );
+}
+
+#[test]
+fn a_rename_looks_like_one() {
+    let env = Env::new(&[Group::new("sales-old").with_name("Sales")]);
+    env.write("groups.yaml", "groups:\n  - id: sales\n    name: Sales\n");
+    let plan = env.run(&["plan"]).expect(0);
+    assert!(
+        plan.stdout
+            .contains("looks like a rename to `sales` (the same name)"),
+        "{}",
+        plan.stdout
+    );
+}
