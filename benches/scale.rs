@@ -131,8 +131,10 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     let started = Instant::now();
-    let mut results = Results::default();
-    results.measured_rtt = Some(measure_rtt(&runtime));
+    let mut results = Results {
+        measured_rtt: Some(measure_rtt(&runtime)),
+        ..Results::default()
+    };
 
     if wants("plan") {
         eprintln!("plan over 10,000 live groups");
@@ -308,7 +310,7 @@ fn plan_case(
             !plan.summary.has_changes(),
             "the live groups equal the file"
         );
-        (elapsed, elapsed - fetched)
+        (elapsed, elapsed.saturating_sub(fetched))
     };
     let timed = |sb: &Sandbox| -> Timed {
         plan_once(sb); // warm-up: the sandbox's sorted ids, the allocator
@@ -762,7 +764,7 @@ fn child(case: &str) {
 
 /// The peak resident set size of this process so far.
 fn peak_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    fs_err::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
             status
@@ -777,11 +779,11 @@ fn peak_kib() -> u64 {
 /// sandbox's threads are named `gdgroups-sandbox` (shown cut to 15 bytes).
 fn cpu_ms() -> (f64, f64) {
     let (mut sandbox, mut client) = (0.0, 0.0);
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+    let Ok(tasks) = fs_err::read_dir("/proc/self/task") else {
         return (f64::NAN, f64::NAN);
     };
     for task in tasks.flatten() {
-        let Ok(sched) = std::fs::read_to_string(task.path().join("sched")) else {
+        let Ok(sched) = fs_err::read_to_string(task.path().join("sched")) else {
             continue;
         };
         let runtime: f64 = sched
@@ -819,7 +821,7 @@ fn child_offline() {
     let groups = organization(100_000);
     let path = std::env::temp_dir().join(format!("gdgroups-bench-{}.yaml", std::process::id()));
     let text = yaml_of(&groups);
-    std::fs::write(&path, &text).expect("the temporary groups file");
+    fs_err::write(&path, &text).expect("the temporary groups file");
     #[allow(clippy::cast_precision_loss)]
     let file_mib = text.len() as f64 / 1024.0 / 1024.0;
     drop(text);
@@ -827,7 +829,7 @@ fn child_offline() {
     let started = Instant::now();
     let desired = desired::load(&path, LoadOptions::default());
     let parse = started.elapsed();
-    let _ = std::fs::remove_file(&path);
+    let _ = fs_err::remove_file(&path);
     let desired = desired.unwrap_or_else(|d| panic!("the file is valid: {d}"));
     assert_eq!(desired.groups.len(), 100_000);
 
@@ -1003,7 +1005,7 @@ fn write_report(path: &Path, table: &str) -> std::io::Result<()> {
     let _ = writeln!(generated, "Date: {}.\n", today());
     let _ = writeln!(generated, "{table}");
     let _ = writeln!(generated, "{END}");
-    let old = std::fs::read_to_string(path).unwrap_or_default();
+    let old = fs_err::read_to_string(path).unwrap_or_default();
     let new = match (old.find(BEGIN), old.find(END)) {
         (Some(begin), Some(end)) if begin < end => {
             format!(
@@ -1015,12 +1017,12 @@ fn write_report(path: &Path, table: &str) -> std::io::Result<()> {
         }
         _ => format!("# Benchmarks\n\n{generated}"),
     };
-    std::fs::write(path, new)
+    fs_err::write(path, new)
 }
 
 fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+    let cpu = fs_err::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {
             info.lines()
@@ -1028,7 +1030,7 @@ fn machine() -> String {
                 .map(|l| l.trim_start_matches([' ', '\t', ':']).trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    let os = std::fs::read_to_string("/etc/os-release")
+    let os = fs_err::read_to_string("/etc/os-release")
         .ok()
         .and_then(|text| {
             text.lines()
@@ -1036,7 +1038,7 @@ fn machine() -> String {
                 .map(|v| v.trim_matches('"').to_string())
         })
         .unwrap_or_else(|| std::env::consts::OS.to_string());
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+    let kernel = fs_err::read_to_string("/proc/sys/kernel/osrelease")
         .map(|k| format!(", Linux {}", k.trim()))
         .unwrap_or_default();
     let rustc = Command::new("rustc")
