@@ -499,15 +499,15 @@ fn rate_case(runtime: &tokio::runtime::Runtime, results: &mut Results) {
         None,
     );
     let client = client(&sb);
-    let parallelism = 8;
-    let (report, wall) = apply_timed(runtime, &plan, &live, &client, parallelism);
+    let parallelism: u32 = 8;
+    let (report, wall) = apply_timed(runtime, &plan, &live, &client, parallelism as usize);
     let stats = sb.stats();
     let throttled = stats.status(429);
     // The window opens at the first request; the last window cannot open before
     // (windows - 1) × W, and its requests take at least their share of round trips.
     let windows = CREATES.div_ceil(PER_WINDOW);
     let last = CREATES - (windows - 1) * PER_WINDOW;
-    let limit = WINDOW * (windows - 1) + RTT * last.div_ceil(8);
+    let limit = WINDOW * (windows - 1) + RTT * last.div_ceil(parallelism);
     let failed = failed_or_skipped(&report);
     let spanned = wall.as_secs_f64() / WINDOW.as_secs_f64();
     let budget_used = f64::from(CREATES) / (spanned.ceil() * f64::from(PER_WINDOW));
@@ -667,7 +667,7 @@ fn offline_case(results: &mut Results) {
         peak_mib: Some(peak),
         note: format!(
             "{} changes; peak memory is the child process's VmHWM (validate + plan)",
-            value(&v, "changes")
+            value(&v, "changes").round()
         ),
     });
     results.check(
@@ -699,7 +699,8 @@ fn offline_case(results: &mut Results) {
 fn render_case(results: &mut Results) {
     let v = run_child("render");
     let peak = value(&v, "peak_kib") / 1024.0;
-    let ops = value(&v, "operations");
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let ops = thousands(value(&v, "operations") as u64);
     results.row(Row {
         case: format!("offline: plan computation, {ops} operations"),
         requests: None,
@@ -935,6 +936,19 @@ fn ms(d: Duration) -> String {
     }
 }
 
+/// `100000` → `100,000`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64()
 }
@@ -1009,10 +1023,9 @@ fn write_report(path: &Path, table: &str) -> std::io::Result<()> {
     let new = match (old.find(BEGIN), old.find(END)) {
         (Some(begin), Some(end)) if begin < end => {
             format!(
-                "{}{}{}",
+                "{}{generated}\n{}",
                 &old[..begin],
-                generated,
-                &old[end + END.len()..].trim_start_matches('\n')
+                old[end + END.len()..].trim_start_matches('\n')
             )
         }
         _ => format!("# Benchmarks\n\n{generated}"),
