@@ -17,6 +17,7 @@ pub mod gooddata;
 pub mod group;
 pub mod live;
 pub mod output;
+mod parallel;
 pub mod plan;
 pub mod provision;
 pub mod render;

@@ -5,7 +5,9 @@
 //! iterative strongly-connected-components pass), so 100,000 groups check in milliseconds and a
 //! 100,000-deep chain cannot overflow the stack.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::fmt::Write as _;
 
 use super::parse::{File, id_rule_hint};
@@ -22,7 +24,29 @@ pub(super) struct Entry {
     pub(super) span: Span,
     pub(super) name: Option<String>,
     pub(super) parents: Vec<ParentRef>,
+    /// The parents' ids as the group will hold them.
+    pub(super) parent_ids: BTreeSet<String>,
     pub(super) active: bool,
+}
+
+impl Entry {
+    /// Built as each group is read, while the parser is still busy with the rest of the file.
+    pub(super) fn new(
+        id: String,
+        span: Span,
+        name: Option<String>,
+        parents: Vec<ParentRef>,
+        active: bool,
+    ) -> Self {
+        Self {
+            parent_ids: parents.iter().map(|p| p.id.clone()).collect(),
+            id,
+            span,
+            name,
+            parents,
+            active,
+        }
+    }
 }
 
 /// Limits the work spent on "did you mean" for unknown parents: comparisons of one unknown id
@@ -51,7 +75,7 @@ pub(super) fn run(
             group: Group {
                 id: e.id,
                 name: e.name,
-                parents: e.parents.iter().map(|p| p.id.clone()).collect(),
+                parents: e.parent_ids,
             },
             active: e.active,
             span: e.span,
@@ -167,7 +191,7 @@ fn dedupe<'e>(
         if earlier.name != entry.name {
             differs.push("name");
         }
-        if parent_set(earlier) != parent_set(entry) {
+        if earlier.parent_ids != entry.parent_ids {
             differs.push("parents");
         }
         if earlier.active != entry.active {
@@ -188,10 +212,6 @@ fn dedupe<'e>(
         }
     }
     (kept, first)
-}
-
-fn parent_set(entry: &Entry) -> BTreeSet<&str> {
-    entry.parents.iter().map(|p| p.id.as_str()).collect()
 }
 
 #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename the list

@@ -374,13 +374,13 @@ fn read_row(
         _ => true,
     };
 
-    Some(Entry {
-        id: id.to_string(),
-        span: id_cell.span(),
+    Some(Entry::new(
+        id.to_string(),
+        id_cell.span(),
         name,
         parents,
         active,
-    })
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------

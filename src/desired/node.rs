@@ -13,8 +13,9 @@
 //! so no input can overflow the stack. Duplicate keys are left to the reader, which reports
 //! all of them.
 
+use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::sync::mpsc;
 
 use serde_saphyr::granit_parser::{
     self, Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, Tag,
@@ -133,6 +134,58 @@ where
         block_nesting_limit: limits.depth * 2 + 8,
         flow_nesting_limit: limits.depth * 2 + 8,
     };
+    std::thread::scope(|scope| {
+        let (sender, batches) = mpsc::sync_channel::<Vec<ParserItem<'a>>>(BATCHES_IN_FLIGHT);
+        let scanner_options = options.clone();
+        let produce = move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            for item in Parser::new_from_str_with_options(text, scanner_options) {
+                let failed = item.is_err();
+                batch.push(item);
+                if batch.len() == BATCH || failed {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    // The receiver is gone when the builder stopped at an error of its own;
+                    // after a scan error, the parser has nothing more to say.
+                    if sender.send(full).is_err() || failed {
+                        return;
+                    }
+                }
+            }
+            let _ = sender.send(batch);
+        };
+        // Scanning the text is most of the work: it runs on a thread of its own while this one
+        // builds the tree and reads the groups. Without a thread, everything runs here.
+        match std::thread::Builder::new()
+            .name("gdgroups-yaml".into())
+            .spawn_scoped(scope, produce)
+        {
+            Ok(_) => build(batches.into_iter().flatten(), limits, sink),
+            Err(_) => build(
+                Parser::new_from_str_with_options(text, options),
+                limits,
+                sink,
+            ),
+        }
+    })
+}
+
+/// One parser event with its span, or the error that ended parsing.
+type ParserItem<'a> = Result<(Event<'a>, YamlSpan), ScanError>;
+
+/// Events per batch handed from the scanning thread to the building one, and how many batches
+/// may wait: enough to keep both threads busy, little enough to keep memory flat.
+const BATCH: usize = 4096;
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// Builds the tree from the parser's events; see [`parse`].
+fn build<'a, F>(
+    events: impl Iterator<Item = ParserItem<'a>>,
+    limits: Limits,
+    sink: F,
+) -> Result<Node<'a>, Diagnostic>
+where
+    F: FnMut(usize, Node<'a>),
+{
     let mut builder = Builder {
         limits,
         sink,
@@ -144,7 +197,7 @@ where
         root: None,
     };
     let mut documents = 0;
-    for event in Parser::new_from_str_with_options(text, options) {
+    for event in events {
         let (event, span) = event.map_err(|e| scan_error(&e))?;
         match event {
             Event::DocumentStart(..) => {

@@ -699,13 +699,7 @@ impl<'a> Reader<'a> {
         let active = active.is_none_or(|(key, v)| self.read_active(key, &v));
 
         let (id, id_span) = id?;
-        Some(Entry {
-            id,
-            span: id_span,
-            name,
-            parents,
-            active,
-        })
+        Some(Entry::new(id, id_span, name, parents, active))
     }
 
     fn read_id(&mut self, id: Option<(&str, Node<'a>)>, first_key: Span) -> Option<(String, Span)> {

@@ -32,6 +32,7 @@ pub fn from_groups(
                     span: at(i, p.len()),
                 })
                 .collect(),
+            parent_ids: group.parents,
             id: group.id,
             name: group.name,
             active,

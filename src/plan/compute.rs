@@ -1,9 +1,11 @@
 //! Diffing the desired state against the live one (spec §3).
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::order::{dependencies_first, find_cycles};
+use foldhash::{HashMap, HashMapExt};
+
+use super::order::{Graph, dependencies_first};
 use super::{Action, Change, Impact, Note, Plan, PlanOptions, Source, Summary};
 use crate::desired::{Desired, DesiredGroup, Mode};
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -14,6 +16,18 @@ use crate::live::Live;
 /// the desired state only turns out invalid against the live one: a parent that is neither
 /// declared nor a live group that stays, or a cycle through groups the file does not manage.
 pub fn compute(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, Diagnostics> {
+    // Fingerprinting the live state needs only the live groups: it runs beside the diff.
+    let (hashes, plan) = crate::parallel::join(
+        || live.fingerprint_and_digests(|id: &str| !desired.is_ignored(id)),
+        || diff(desired, live, options),
+    );
+    let mut plan = plan?;
+    (plan.source.live_fingerprint, plan.source.live_groups) = hashes;
+    Ok(plan)
+}
+
+/// The plan without the live fingerprint, which [`compute`] fills in.
+fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, Diagnostics> {
     let ctx = Context::new(desired, live);
     ctx.check()?;
 
@@ -135,8 +149,6 @@ pub fn compute(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<
         }
     }
 
-    let (live_fingerprint, live_groups) =
-        live.fingerprint_and_digests(|id: &str| !desired.is_ignored(id));
     Ok(Plan {
         host: options.host.clone(),
         mode: desired.mode,
@@ -144,8 +156,8 @@ pub fn compute(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<
             desired_sha256: desired.sha256.clone(),
             bootstrap_group: live.bootstrap_group.clone(),
             ignore: desired.ignore.iter().map(|p| p.glob.clone()).collect(),
-            live_fingerprint,
-            live_groups,
+            live_fingerprint: String::new(),
+            live_groups: BTreeMap::new(),
             safety: desired.safety,
         },
         changes,
@@ -213,8 +225,8 @@ fn rename_hints(changes: &[Change]) -> Vec<Note> {
 struct Context<'a> {
     desired: &'a Desired,
     live: &'a Live,
-    /// Declared groups by id (the file was checked for duplicates already).
-    declared: BTreeMap<&'a str, &'a DesiredGroup>,
+    /// Declared groups sorted by id (the file was checked for duplicates already).
+    declared: Vec<&'a DesiredGroup>,
     /// Live parent → live children (in id order); only ever looked up.
     live_children: HashMap<&'a str, Vec<&'a str>>,
     protected: BTreeSet<&'a str>,
@@ -240,14 +252,22 @@ impl<'a> Context<'a> {
         Self {
             desired,
             live,
-            declared: desired
-                .groups
-                .iter()
-                .map(|g| (g.group.id.as_str(), g))
-                .collect(),
+            declared: {
+                let mut declared: Vec<&DesiredGroup> = desired.groups.iter().collect();
+                declared.sort_unstable_by(|a, b| a.group.id.cmp(&b.group.id));
+                declared
+            },
             live_children,
             protected,
         }
+    }
+
+    fn declared(&self, id: &str) -> Option<&'a DesiredGroup> {
+        let at = self
+            .declared
+            .binary_search_by(|dg| dg.group.id.as_str().cmp(id))
+            .ok()?;
+        Some(self.declared[at])
     }
 
     fn is_protected(&self, id: &str) -> bool {
@@ -261,7 +281,11 @@ impl<'a> Context<'a> {
         &self,
     ) -> impl Iterator<Item = (&'a str, Option<&'a DesiredGroup>, Option<&'a Group>)> + '_ {
         let live: &'a BTreeMap<String, Group> = &self.live.groups;
-        let mut declared = self.declared.iter().map(|(id, dg)| (*id, *dg)).peekable();
+        let mut declared = self
+            .declared
+            .iter()
+            .map(|dg| (dg.group.id.as_str(), *dg))
+            .peekable();
         let mut live = live.iter().map(|(id, g)| (id.as_str(), g)).peekable();
         std::iter::from_fn(move || {
             let order = match (declared.peek(), live.peek()) {
@@ -297,8 +321,8 @@ impl<'a> Context<'a> {
     /// The parents each group will have once the plan is applied: a declared active group's
     /// declared parents, except that a protected live group keeps its live ones; otherwise a
     /// surviving live group's live parents.
-    fn final_graph(&self) -> BTreeMap<&'a str, Vec<&'a str>> {
-        let mut graph: Vec<(&str, Vec<&str>)> = Vec::new();
+    fn final_graph(&self) -> Graph<'a> {
+        let mut graph = Graph::with_capacity(self.declared.len().max(self.live.groups.len()));
         for (id, declared, live) in self.side_by_side() {
             let parents = match (declared, live) {
                 (Some(dg), live) if dg.active && !(live.is_some() && self.is_protected(id)) => {
@@ -307,25 +331,24 @@ impl<'a> Context<'a> {
                 (declared, Some(group)) if self.live_survives(id, declared) => &group.parents,
                 _ => continue,
             };
-            graph.push((id, parents.iter().map(String::as_str).collect()));
+            graph.push(id, parents.iter().map(String::as_str));
         }
-        // Already in id order: collecting sorts a sorted run (linear) and builds the tree in bulk.
-        graph.into_iter().collect()
+        graph
     }
 
     fn check(&self) -> Result<(), Diagnostics> {
         let graph = self.final_graph();
         let mut items = Vec::new();
-        for dg in self.declared.values().filter(|dg| dg.active) {
+        for dg in self.declared.iter().filter(|dg| dg.active) {
             for parent in &dg.parents {
-                if graph.contains_key(parent.id.as_str()) {
+                if graph.contains(parent.id.as_str()) {
                     continue;
                 }
                 items.push(self.missing_parent(parent.id.as_str(), parent.span));
             }
         }
-        for cycle in find_cycles(&graph) {
-            let Some(dg) = cycle.iter().find_map(|id| self.declared.get(id)) else {
+        for cycle in graph.cycles() {
+            let Some(dg) = cycle.iter().find_map(|id| self.declared(id)) else {
                 continue;
             };
             let mut path: Vec<&str> = cycle.clone();
@@ -354,7 +377,7 @@ impl<'a> Context<'a> {
 
     fn missing_parent(&self, id: &str, span: crate::diagnostic::Span) -> Diagnostic {
         let exists = self.live.groups.contains_key(id);
-        if let Some(dg) = self.declared.get(id) {
+        if let Some(dg) = self.declared(id) {
             debug_assert!(!dg.active);
             return Diagnostic::at(
                 span,

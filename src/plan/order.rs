@@ -1,7 +1,9 @@
 //! Graph helpers for plans: a deterministic dependency order and cycle detection.
 //! Both are iterative, so a chain 100,000 deep cannot overflow the stack.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::HashMap;
 
 /// Orders `nodes` so that every node comes after the nodes it depends on (dependencies outside
 /// `nodes` are ignored). Ties are broken by id, so the order is deterministic. Nodes on a cycle
@@ -49,38 +51,95 @@ pub fn dependencies_first<'a>(
 /// Every cycle in the graph `node → parents`, each once, as the path `a, b, …` (closing back to
 /// `a`), rotated so the smallest id comes first. Edges to nodes outside the graph are ignored.
 pub fn find_cycles<'a>(graph: &BTreeMap<&'a str, Vec<&'a str>>) -> Vec<Vec<&'a str>> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum State {
-        New,
-        OnPath,
-        Done,
+    let mut built = Graph::with_capacity(graph.len());
+    for (id, parents) in graph {
+        built.push(id, parents.iter().copied());
     }
-    // The search runs on indices: with string keys, looking up the state of every edge's
-    // target was a fifth of a 100,000-group plan.
-    let ids: Vec<&'a str> = graph.keys().copied().collect();
-    let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    let edges: Vec<Vec<usize>> = graph
-        .values()
-        .map(|targets| {
-            targets
-                .iter()
-                .filter_map(|t| index.get(t).copied())
-                .collect()
-        })
-        .collect();
-    let mut state = vec![State::New; ids.len()];
-    let mut cycles: BTreeSet<Vec<&str>> = BTreeSet::new();
-    for root in 0..ids.len() {
-        if state[root] != State::New {
-            continue;
+    built.cycles()
+}
+
+/// A graph `node → parents` over string ids, stored as indices: one index map and one edge
+/// list for the whole graph instead of a map of vectors. With string keys, looking up every
+/// edge's target was a fifth of a 100,000-group plan.
+#[derive(Debug, Default)]
+pub struct Graph<'a> {
+    ids: Vec<&'a str>,
+    index: HashMap<&'a str, usize>,
+    /// The targets of node `i` are `targets[start[i]..start[i + 1]]`, as written; resolved to
+    /// indices (and edges to unknown nodes dropped) by [`Graph::cycles`].
+    start: Vec<usize>,
+    targets: Vec<&'a str>,
+}
+
+impl<'a> Graph<'a> {
+    /// An empty graph with room for `nodes` nodes.
+    pub fn with_capacity(nodes: usize) -> Self {
+        Self {
+            ids: Vec::with_capacity(nodes),
+            index: HashMap::with_capacity_and_hasher(nodes, foldhash::fast::RandomState::default()),
+            start: Vec::with_capacity(nodes + 1),
+            targets: Vec::with_capacity(nodes),
         }
-        // Each frame: the node and the index of the next edge to follow.
-        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
-        state[root] = State::OnPath;
-        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            let out = &edges[node];
-            if *next < out.len() {
-                let target = out[*next];
+    }
+
+    /// Adds a node with its parents; a node added twice keeps its first parents.
+    pub fn push(&mut self, id: &'a str, parents: impl IntoIterator<Item = &'a str>) {
+        if self.index.contains_key(id) {
+            return;
+        }
+        self.index.insert(id, self.ids.len());
+        self.ids.push(id);
+        self.start.push(self.targets.len());
+        self.targets.extend(parents);
+    }
+
+    /// Whether `id` is a node.
+    pub fn contains(&self, id: &str) -> bool {
+        self.index.contains_key(id)
+    }
+
+    /// See [`find_cycles`]; cycles come in id order.
+    pub fn cycles(&self) -> Vec<Vec<&'a str>> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum State {
+            New,
+            OnPath,
+            Done,
+        }
+        let ids = &self.ids;
+        // The edges as indices, in the same compressed rows; edges to unknown nodes dropped.
+        let mut start = Vec::with_capacity(ids.len() + 1);
+        let mut edges = Vec::with_capacity(self.targets.len());
+        for (i, &from) in self.start.iter().enumerate() {
+            let to = self.start.get(i + 1).copied().unwrap_or(self.targets.len());
+            start.push(edges.len());
+            edges.extend(
+                self.targets[from..to]
+                    .iter()
+                    .filter_map(|t| self.index.get(t)),
+            );
+        }
+        start.push(edges.len());
+        let out = |node: usize| &edges[start[node]..start[node + 1]];
+
+        // Roots in id order, so the search (and so the cycles it reports) is deterministic.
+        let mut roots: Vec<usize> = (0..ids.len()).collect();
+        roots.sort_unstable_by_key(|&i| ids[i]);
+        let mut state = vec![State::New; ids.len()];
+        let mut cycles: BTreeSet<Vec<&str>> = BTreeSet::new();
+        for root in roots {
+            if state[root] != State::New {
+                continue;
+            }
+            // Each frame: the node and the index of the next edge to follow.
+            let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+            state[root] = State::OnPath;
+            while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+                let Some(&target) = out(node).get(*next) else {
+                    state[node] = State::Done;
+                    stack.pop();
+                    continue;
+                };
                 *next += 1;
                 match state[target] {
                     State::New => {
@@ -101,13 +160,10 @@ pub fn find_cycles<'a>(graph: &BTreeMap<&'a str, Vec<&'a str>>) -> Vec<Vec<&'a s
                     }
                     State::Done => {}
                 }
-            } else {
-                state[node] = State::Done;
-                stack.pop();
             }
         }
+        cycles.into_iter().collect()
     }
-    cycles.into_iter().collect()
 }
 
 #[cfg(test)]
