@@ -565,7 +565,7 @@ fn rate_case(runtime: &tokio::runtime::Runtime, results: &mut Results) {
 
 /// `baseline`: what the reference Python provisioner does, on the same sandbox settings: one
 /// request at a time, and a `GET /userGroups/{id}` before every write. Then the library's
-/// `full_load` end to end (listing, stale check, apply) for the same 1,000 groups.
+/// `full_load` end to end (one listing for the plan and the apply) for the same 1,000 groups.
 fn baseline_case(runtime: &tokio::runtime::Runtime, results: &mut Results) {
     let groups: Vec<Group> = (0..1000)
         .map(|i| Group::new(id(i)).with_name(format!("Team {i}")))
@@ -617,7 +617,7 @@ fn baseline_case(runtime: &tokio::runtime::Runtime, results: &mut Results) {
         limit: Some(limit),
         peak_mib: None,
         note: format!(
-            "plan (1 page + 2 organization) then apply, which lists again for its stale check; limit = 2 + 125 round trips; {} not done",
+            "plan (1 page + 2 organization) then apply against the same listing; limit = 2 + 125 round trips; {} not done",
             failed_or_skipped(&report)
         ),
     });

@@ -37,6 +37,7 @@ use crate::desired::{self, Desired, Mode};
 use crate::error::Error;
 use crate::gooddata::{Client, ClientConfig, Token};
 use crate::group::{Group, MAX_NAME_CHARS, is_valid_id};
+use crate::live::Live;
 use crate::plan::document::moved_since;
 use crate::plan::safety::{self, Thresholds};
 use crate::plan::{Plan, PlanOptions, compute};
@@ -289,6 +290,32 @@ impl Provisioner {
     /// # tokio::runtime::Runtime::new().unwrap().block_on(demo(&sandbox.url())).unwrap();
     /// ```
     pub async fn plan(&self, desired: &Desired) -> Result<Plan, Error> {
+        Ok(self.plan_with_live(desired).await?.0)
+    }
+
+    /// Carries out a plan: re-reads the live groups, refuses a stale plan or one that breaks the
+    /// delete thresholds, then applies it in dependency order. Failures are in the report.
+    pub async fn apply(&self, plan: &Plan) -> Result<Report, Error> {
+        self.check_thresholds(plan)?;
+        let live = self.client.fetch_live().await?;
+        if let Some(moved) = moved_since(plan, &live) {
+            return Err(Error::Refused(format!(
+                "the plan is stale: the live groups changed since it was made ({})",
+                moved.describe()
+            )));
+        }
+        Ok(self.execute(plan, &live).await)
+    }
+
+    /// Plans and applies in one go: the live groups are read once, for both.
+    async fn load(&self, desired: &Desired) -> Result<Report, Error> {
+        let (plan, live) = self.plan_with_live(desired).await?;
+        self.check_thresholds(&plan)?;
+        Ok(self.execute(&plan, &live).await)
+    }
+
+    /// The plan and the live groups it was computed against.
+    async fn plan_with_live(&self, desired: &Desired) -> Result<(Plan, Live), Error> {
         let mut live = self.client.fetch_live().await?;
         let options = PlanOptions {
             host: self.client.host().to_string(),
@@ -299,33 +326,27 @@ impl Provisioner {
             live.member_counts = self.client.member_counts().await?;
             plan = compute(desired, &live, &options).map_err(Error::Input)?;
         }
-        Ok(plan)
+        Ok((plan, live))
     }
 
-    /// Carries out a plan: re-reads the live groups, refuses a stale plan or one that breaks the
-    /// delete thresholds, then applies it in dependency order. Failures are in the report.
-    pub async fn apply(&self, plan: &Plan) -> Result<Report, Error> {
+    fn check_thresholds(&self, plan: &Plan) -> Result<(), Error> {
         let thresholds = self
             .thresholds
             .clone()
             .unwrap_or_else(|| Thresholds::new(plan.source.safety, None, None, &[]));
-        safety::check(plan, &thresholds).map_err(Error::Refused)?;
-        let live = self.client.fetch_live().await?;
-        if let Some(moved) = moved_since(plan, &live) {
-            return Err(Error::Refused(format!(
-                "the plan is stale: the live groups changed since it was made ({})",
-                moved.describe()
-            )));
-        }
-        Ok(apply::run(
+        safety::check(plan, &thresholds).map_err(Error::Refused)
+    }
+
+    async fn execute(&self, plan: &Plan, live: &Live) -> Report {
+        apply::run(
             plan,
-            &live,
+            live,
             &self.client,
             self.parallelism,
             &Silent,
             &Cancel::default(),
         )
-        .await)
+        .await
     }
 
     /// Makes the organization's groups exactly `groups` (protected and bootstrap groups aside):
@@ -335,8 +356,7 @@ impl Provisioner {
         groups: impl IntoIterator<Item = GroupRecord>,
     ) -> Result<Report, Error> {
         let desired = self.desired(groups.into_iter().map(|r| (r.group, true)), Mode::Full)?;
-        let plan = self.plan(&desired).await?;
-        self.apply(&plan).await
+        self.load(&desired).await
     }
 
     /// Creates or updates the active records and deletes the inactive ones; nothing else is touched.
@@ -348,8 +368,7 @@ impl Provisioner {
             groups.into_iter().map(|r| (r.group, r.active)),
             Mode::Incremental,
         )?;
-        let plan = self.plan(&desired).await?;
-        self.apply(&plan).await
+        self.load(&desired).await
     }
 
     fn desired(

@@ -58,6 +58,13 @@ fn full_load_makes_the_organization_equal_to_the_records() {
     ];
     let report = block_on(provisioner(&sb).full_load(records)).expect("full load");
     assert!(report.is_complete(), "{report:?}");
+    // The live groups are listed once, for the plan and the apply together.
+    let stats = sb.stats();
+    assert_eq!(
+        stats.count("GET", "/api/v1/entities/userGroups"),
+        1,
+        "{stats:?}"
+    );
     assert_eq!(
         (
             report.done(gdgroups::plan::Action::Create),
