@@ -304,6 +304,14 @@ pub struct SandboxArgs {
     /// apply reports a partial failure.
     #[arg(long, value_name = "ID")]
     pub refuse_write: Vec<String>,
+    /// Fault injection: carry out every write at once but answer it only after this many
+    /// milliseconds (reads stay quick), to try Ctrl-C during an apply.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub write_answer_delay_ms: u64,
+    /// Behave like an older server without the user-management actions: they answer 404, so
+    /// plans show the impact of deletes as unknown.
+    #[arg(long)]
+    pub without_user_management: bool,
     /// Serve HTTPS with this PEM certificate chain (server certificate first); needs --tls-key.
     #[arg(long, value_name = "PATH", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,

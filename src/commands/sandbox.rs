@@ -38,8 +38,10 @@ pub async fn run(args: &SandboxArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
             drop_rate: args.drop_rate,
             rng_seed: args.rng_seed,
             refuse_writes: args.refuse_write.clone(),
+            write_answer_delay_ms: args.write_answer_delay_ms,
         },
         tls,
+        user_management: !args.without_user_management,
         ..SandboxConfig::default()
     };
     let server = Sandbox::start(args.listen, config)

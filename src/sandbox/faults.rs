@@ -1,5 +1,6 @@
-//! Fault injection: latency, a fixed-window rate limit, random 503s and dropped connections,
-//! all applied by one middleware in front of the API so handlers never know about them.
+//! Fault injection: latency, a fixed-window rate limit, random 503s, dropped connections and
+//! slow write answers, all applied by one middleware in front of the API so handlers never know
+//! about them.
 //!
 //! Randomness comes from a small seeded generator (splitmix64), so a run with `rng_seed` is
 //! reproducible: every request draws exactly two numbers, in arrival order, whatever the rates.
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -35,6 +36,10 @@ pub struct Faults {
     /// Writes (POST, PUT, PATCH, DELETE) of these group ids are refused with a 500 problem,
     /// every time: a deterministic partial failure for tests of apply's reporting.
     pub refuse_writes: Vec<String>,
+    /// Writes (POST, PUT, PATCH, DELETE) are carried out at once but answered only after this
+    /// many milliseconds, while reads stay quick: changes held in flight (already visible in
+    /// the sandbox) for trying what an interrupt does to a running apply.
+    pub write_answer_delay_ms: u64,
 }
 
 /// Parses a rate limit written `N/WINDOW`: `100/1s`, `50/500ms`, `600/1m`, or `10/s` (a bare
@@ -83,6 +88,7 @@ impl Faults {
             || self.fail_rate > 0.0
             || self.drop_rate > 0.0
             || !self.refuse_writes.is_empty()
+            || self.write_answer_delay_ms > 0
     }
 }
 
@@ -166,7 +172,7 @@ fn random_seed() -> u64 {
 pub(crate) struct Dropped;
 
 /// The middleware: latency, then the rate limit, then injected failures, then the handler,
-/// then (maybe) the lost answer.
+/// then (for a write) the answer's delay, then (maybe) the lost answer.
 pub(crate) async fn inject(
     State(shared): State<Arc<Shared>>,
     request: Request,
@@ -204,7 +210,11 @@ pub(crate) async fn inject(
         )
         .into_response()
     } else {
+        let writes = is_write(request.method());
         let response = next.run(request).await;
+        if writes && faults.write_answer_delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(faults.write_answer_delay_ms)).await;
+        }
         if drop_roll < faults.drop_rate {
             return dropped();
         }
@@ -216,11 +226,17 @@ pub(crate) async fn inject(
     response
 }
 
+fn is_write(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    )
+}
+
 /// Passes the request on, or answers 500 when it writes a group listed in `refuse_writes`.
 async fn refused_write(request: Request, refused: &[String]) -> Result<Request, Response> {
     const GROUPS: &str = "/api/v1/entities/userGroups";
-    let method = request.method().clone();
-    if !matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE") {
+    if !is_write(request.method()) {
         return Ok(request);
     }
     let path = request.uri().path().to_string();

@@ -4,9 +4,9 @@
 //! It is written from the OpenAPI spec and the recorded interactions in `shared/ref/`, not from
 //! what gdgroups' client sends: entity CRUD under `/api/v1/entities/userGroups`, the layout GET
 //! (and its destructive PUT), the organization entity with `bootstrapUserGroup`, the
-//! `userManagement/userGroups` action, problem+json errors, bearer auth, request counters at
-//! `/_sandbox/stats`, fault injection ([`Faults`]), and HTTPS when given a certificate
-//! ([`TlsConfig`]).
+//! `userManagement/userGroups` action (or its absence, as on an older server), problem+json
+//! errors, bearer auth, request counters at `/_sandbox/stats`, fault injection ([`Faults`]), and
+//! HTTPS when given a certificate ([`TlsConfig`]).
 //!
 //! Where the references are silent, the sandbox chooses, and says so here:
 //! - Success answers use `application/vnd.gooddata.api+json` unless `Accept` asks for
@@ -77,6 +77,10 @@ pub struct SandboxConfig {
     pub faults: Faults,
     /// Serve HTTPS with this certificate and key; `None`: plain HTTP.
     pub tls: Option<TlsConfig>,
+    /// Serve the `/api/v1/actions/userManagement/userGroups` actions (user counts and members).
+    /// `false` stands for an older server without them: they answer 404 problem+json exactly
+    /// like an unknown route (stats still count them under their route template).
+    pub user_management: bool,
 }
 
 impl Default for SandboxConfig {
@@ -88,6 +92,7 @@ impl Default for SandboxConfig {
             seed: Vec::new(),
             faults: Faults::default(),
             tls: None,
+            user_management: true,
         }
     }
 }
@@ -119,6 +124,8 @@ pub(crate) struct Shared {
     token: String,
     max_page_size: Option<usize>,
     faults: faults::FaultState,
+    /// Whether the user-management routes exist (see [`SandboxConfig::user_management`]).
+    user_management: bool,
     /// Used for links when a request has no usable `Host` header.
     listen: SocketAddr,
     /// `http` or `https`, for links.
@@ -186,6 +193,7 @@ impl Sandbox {
             token: config.token,
             max_page_size: config.max_page_size,
             faults: faults::FaultState::new(config.faults),
+            user_management: config.user_management,
             listen: addr,
             scheme: if config.tls.is_some() {
                 "https"

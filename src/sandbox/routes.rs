@@ -68,9 +68,16 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route(ROUTES[2], get(layout_get).put(layout_put))
         .route(ROUTES[3], get(organization_redirect))
-        .route(ROUTES[4], get(organization_get))
-        .route(ROUTES[5], get(management_list))
-        .route(ROUTES[6], get(management_members))
+        .route(ROUTES[4], get(organization_get));
+    // An older server has no user-management actions: left out, they fall to `unknown_route`
+    // and answer exactly as any route the server does not know.
+    let api = if shared.user_management {
+        api.route(ROUTES[5], get(management_list))
+            .route(ROUTES[6], get(management_members))
+    } else {
+        api
+    };
+    let api = api
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -140,6 +140,43 @@ async fn latency_delays_every_request() {
     }
 }
 
+#[tokio::test]
+async fn write_answer_delay_holds_the_answer_not_the_change() {
+    let sandbox = with_faults(Faults {
+        write_answer_delay_ms: 2_000,
+        ..Faults::default()
+    })
+    .await;
+    let started = Instant::now();
+    assert_eq!(get(&sandbox, GROUPS).await.status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "reads are not delayed"
+    );
+    let url = sandbox.url();
+    let post = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(format!("{url}{GROUPS}"))
+            .bearer_auth("sandbox")
+            .header("content-type", "application/json")
+            .body(group_doc("x", None, None).to_string())
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+    });
+    let started = Instant::now();
+    while !sandbox.groups().iter().any(|g| g.id == "x") {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the write takes effect before its answer"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(!post.is_finished(), "the answer is held back");
+    assert_eq!(post.await.expect("joined").expect("answered"), 201);
+    assert!(started.elapsed() >= Duration::from_millis(1_500));
+}
+
 async fn outcomes(seed: u64) -> Vec<u16> {
     let sandbox = with_faults(Faults {
         fail_rate: 0.5,

@@ -367,6 +367,62 @@ async fn delete_cascades_to_children_and_members() {
 }
 
 #[tokio::test]
+async fn without_user_management_its_actions_answer_like_an_unknown_route() {
+    let sandbox = start(SandboxConfig {
+        seed: vec![SeedGroup {
+            group: Group::new("parent"),
+            members: vec!["alice".into()],
+        }],
+        user_management: false,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let unknown = get(&sandbox, "/api/v1/actions/nothing-here").await;
+    let expected = unknown.problem(404);
+    for (method, path) in [
+        (Method::GET, "/api/v1/actions/userManagement/userGroups"),
+        (
+            Method::GET,
+            "/api/v1/actions/userManagement/userGroups?page=0&size=100",
+        ),
+        (
+            Method::GET,
+            "/api/v1/actions/userManagement/userGroups/parent/members",
+        ),
+        (Method::POST, "/api/v1/actions/userManagement/userGroups"),
+    ] {
+        let answer = call(&sandbox, method.clone(), path, None).await;
+        assert_eq!(answer.problem(404), expected, "{method} {path}");
+        let mut keys: Vec<String> = answer
+            .json()
+            .as_object()
+            .expect("object")
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        assert_eq!(keys, ["detail", "status", "title", "traceId"], "{path}");
+    }
+    // The rest of the API is unchanged, and a token is still required.
+    assert_eq!(get(&sandbox, GROUPS).await.status, 200);
+    let anonymous = call_with(
+        &sandbox,
+        Method::GET,
+        "/api/v1/actions/userManagement/userGroups",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(
+        sandbox
+            .stats()
+            .count("GET", "/api/v1/actions/userManagement/userGroups"),
+        3
+    );
+}
+
+#[tokio::test]
 async fn auth_is_required_everywhere_but_control_routes() {
     let sandbox = start_recorded().await;
     for token in [None, Some("wrong"), Some("")] {
