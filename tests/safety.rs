@@ -124,6 +124,86 @@ fn deletes_show_member_counts_and_children() {
 }
 
 #[test]
+fn without_user_management_the_impact_of_a_delete_is_unknown() {
+    // An older server: no user-management action, so no member counts, though the group has
+    // members.
+    let env = Env::with_config(SandboxConfig {
+        token: TOKEN.into(),
+        seed: vec![
+            SeedGroup {
+                group: Group::new("legacy"),
+                members: vec!["ann".into(), "bob".into(), "carl".into()],
+            },
+            SeedGroup::new(Group::new("kid").with_parents(["legacy"])),
+        ],
+        user_management: false,
+        ..SandboxConfig::default()
+    });
+    env.write("groups.yaml", "groups:\n  - id: kid\n");
+
+    let plan = env.run(&["plan"]).expect(0);
+    let line = plan
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("- legacy"))
+        .unwrap_or_else(|| panic!("no delete line:\n{}", plan.stdout));
+    assert!(
+        line.contains(
+            "impact unknown (the server does not report members); kid lose it as a parent"
+        ),
+        "{line}"
+    );
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to create, 1 to update, 1 to delete."),
+        "{}",
+        plan.stdout
+    );
+    assert_eq!(
+        env.sandbox
+            .stats()
+            .count("GET", "/api/v1/actions/userManagement/userGroups"),
+        1,
+        "the client asked, and took the 404 for \"not offered\""
+    );
+
+    let json = env.run(&["plan", "--format", "json"]).expect(0);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let delete = doc["operations"]
+        .as_array()
+        .expect("operations")
+        .iter()
+        .find(|c| c["action"] == "delete")
+        .unwrap_or_else(|| panic!("no delete:\n{}", json.stdout))
+        .clone();
+    assert_eq!(delete["id"], "legacy");
+    assert_eq!(
+        delete["impact"],
+        serde_json::json!({"members": null, "children": ["kid"]}),
+        "members unknown (null), not 0"
+    );
+
+    let markdown = env.run(&["plan", "--format", "markdown"]).expect(0);
+    assert!(
+        markdown
+            .stdout
+            .contains("impact unknown (the server does not report members)"),
+        "{}",
+        markdown.stdout
+    );
+    assert!(
+        markdown
+            .stdout
+            .contains("(memberships lost: unknown, the server does not report members)"),
+        "not \"0 memberships are lost\":\n{}",
+        markdown.stdout
+    );
+
+    env.run(&["apply", "--auto-approve"]).expect(0);
+    assert_eq!(env.groups(), [Group::new("kid")]);
+}
+
+#[test]
 fn a_rename_looks_like_one() {
     let env = Env::new(&[Group::new("sales-old").with_name("Sales")]);
     env.write("groups.yaml", "groups:\n  - id: sales\n    name: Sales\n");

@@ -39,6 +39,33 @@ pub fn render(doc: &PlanDocument, max_bytes: usize) -> String {
     text
 }
 
+/// `3 memberships are lost`; when the server does not report members (an older server without
+/// the user-management action), the count is unknown and saying 0 would understate the delete.
+fn memberships_lost(deletes: &[&Change]) -> String {
+    let (mut known, mut unknown) = (0_u64, false);
+    for change in deletes.iter().filter(|c| c.held.is_none()) {
+        match change.impact.as_ref().and_then(|i| i.members) {
+            Some(n) => known += n,
+            None => unknown = true,
+        }
+    }
+    let plural = |n: u64| {
+        if n == 1 {
+            "1 membership is lost".to_string()
+        } else {
+            format!("{n} memberships are lost")
+        }
+    };
+    match (unknown, known) {
+        (false, n) => plural(n),
+        (true, 0) => "memberships lost: unknown, the server does not report members".to_string(),
+        (true, n) => format!(
+            "at least {}; the server does not report members of every group",
+            plural(n)
+        ),
+    }
+}
+
 fn render_at(doc: &PlanDocument, detail: Detail) -> String {
     let plan = &doc.plan;
     let s = &plan.summary;
@@ -64,16 +91,12 @@ fn render_at(doc: &PlanDocument, detail: Detail) -> String {
         .filter(|c| c.action == Action::Delete)
         .collect();
     if s.delete > 0 {
-        let members: u64 = deletes
-            .iter()
-            .filter(|c| c.held.is_none())
-            .filter_map(|c| c.impact.as_ref()?.members)
-            .sum();
         let _ = writeln!(
             out,
-            "> [!WARNING]\n> This plan **deletes {} group{}** ({members} memberships are lost). Check every `-` line below.\n",
+            "> [!WARNING]\n> This plan **deletes {} group{}** ({}). Check every `-` line below.\n",
             s.delete,
-            if s.delete == 1 { "" } else { "s" }
+            if s.delete == 1 { "" } else { "s" },
+            memberships_lost(&deletes)
         );
     }
     match detail {
@@ -266,5 +289,47 @@ mod tests {
         );
         let full = render(&d, 10_000_000);
         assert!(full.contains("+     name     \"New group number 999\""));
+    }
+
+    #[test]
+    fn unknown_member_counts_are_not_shown_as_zero() {
+        let mut d = doc(&[Group::new("a"), Group::new("b")], &[]);
+        let warning = |d: &PlanDocument| {
+            render(d, DEFAULT_MAX_BYTES)
+                .lines()
+                .find(|l| l.contains("This plan **deletes"))
+                .expect("warning")
+                .to_string()
+        };
+        assert!(
+            warning(&d).contains("(4 memberships are lost)"),
+            "{}",
+            warning(&d)
+        );
+        let impact = |d: &mut PlanDocument, id: &str, members: Option<u64>| {
+            let change = d.plan.changes.iter_mut().find(|c| c.id == id).expect(id);
+            change.impact.as_mut().expect("impact").members = members;
+        };
+        impact(&mut d, "a", Some(1));
+        impact(&mut d, "b", Some(0));
+        assert!(
+            warning(&d).contains("(1 membership is lost)"),
+            "{}",
+            warning(&d)
+        );
+        impact(&mut d, "b", None);
+        assert!(
+            warning(&d).contains(
+                "(at least 1 membership is lost; the server does not report members of every group)"
+            ),
+            "{}",
+            warning(&d)
+        );
+        impact(&mut d, "a", None);
+        assert!(
+            warning(&d).contains("(memberships lost: unknown, the server does not report members)"),
+            "{}",
+            warning(&d)
+        );
     }
 }
