@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
@@ -409,19 +409,55 @@ pub trait Progress: Sync {
     fn finished(&self, report: &ChangeReport);
 }
 
-/// A flag set by Ctrl-C: no new step starts once it is set.
+/// Ctrl-C as the executor sees it: once cancelled, no new step starts. It also tells the signal
+/// handler whether any write may be in flight, so an interrupt before the first write can stop
+/// at once (nothing to finish) while one during the writes lets them finish.
 #[derive(Debug, Clone, Default)]
-pub struct Cancel(Arc<AtomicBool>);
+pub struct Cancel(Arc<AtomicU8>);
+
+/// The states of a [`Cancel`]; one atomic, so an interrupt and the start of the writes cannot
+/// both believe they came first.
+const IDLE: u8 = 0;
+const WRITING: u8 = 1;
+const CANCELLED: u8 = 2;
+
+/// What an interrupt found, and so what the process should do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupt {
+    /// No write had started (and now none will): stop at once.
+    BeforeWrites,
+    /// Writes are running: let them finish, start nothing new, report.
+    DuringWrites,
+    /// Already cancelled once: the user does not want to wait.
+    Again,
+}
 
 impl Cancel {
     /// Asks the run to stop starting new steps.
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.store(CANCELLED, Ordering::SeqCst);
     }
 
     /// Whether the run was asked to stop.
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.load(Ordering::SeqCst) == CANCELLED
+    }
+
+    /// Cancels, and says what was going on at that moment.
+    pub fn interrupt(&self) -> Interrupt {
+        match self.0.swap(CANCELLED, Ordering::SeqCst) {
+            IDLE => Interrupt::BeforeWrites,
+            WRITING => Interrupt::DuringWrites,
+            _ => Interrupt::Again,
+        }
+    }
+
+    /// Marks the start of the writes. When cancelled already it stays cancelled, and the run
+    /// starts nothing.
+    fn begin_writes(&self) {
+        let _ = self
+            .0
+            .compare_exchange(IDLE, WRITING, Ordering::SeqCst, Ordering::SeqCst);
     }
 }
 
@@ -434,6 +470,7 @@ pub async fn run<T: Target>(
     progress: &dyn Progress,
     cancel: &Cancel,
 ) -> Report {
+    cancel.begin_writes();
     let steps = &steps(plan, live);
     let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
     let mut waiting: Vec<usize> = steps.iter().map(|s| s.deps.len()).collect();
@@ -876,5 +913,24 @@ mod tests {
         assert!(report.interrupted);
         assert_eq!(report.changes[0].outcome, Outcome::Interrupted);
         assert!(fake.log.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_interrupt_knows_whether_writes_had_started() {
+        let before = Cancel::default();
+        assert_eq!(before.interrupt(), Interrupt::BeforeWrites);
+        before.begin_writes();
+        assert!(
+            before.is_cancelled(),
+            "writes cannot start after an interrupt"
+        );
+        assert_eq!(before.interrupt(), Interrupt::Again);
+
+        let during = Cancel::default();
+        during.begin_writes();
+        assert!(!during.is_cancelled());
+        assert_eq!(during.interrupt(), Interrupt::DuringWrites);
+        assert!(during.is_cancelled());
+        assert_eq!(during.interrupt(), Interrupt::Again);
     }
 }

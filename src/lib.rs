@@ -27,7 +27,7 @@ use std::ffi::OsString;
 
 use clap::Parser as _;
 
-use crate::apply::Cancel;
+use crate::apply::{Cancel, Interrupt};
 use crate::cli::{Cli, Command};
 use crate::commands::Ctx;
 use crate::context::Context;
@@ -86,7 +86,16 @@ pub fn run(args: impl IntoIterator<Item = OsString>, ctx: &Context) -> u8 {
 
 async fn dispatch(command: &Command, ctx: &Ctx<'_>) -> Result<Exit, Error> {
     let cancel = Cancel::default();
-    let watcher = tokio::spawn(watch_signals(cancel.clone()));
+    // Listening starts here, before any work, so an early signal is not lost to a task that
+    // has not run yet. Not for the sandbox: Ctrl-C is how a user stops it, successfully, and
+    // SIGTERM keeps its default action there.
+    let watcher = (!matches!(command, Command::Sandbox(_))).then(|| {
+        tokio::spawn(watch_signals(
+            Signals::new(),
+            cancel.clone(),
+            ctx.out.clone(),
+        ))
+    });
     let result = match command {
         Command::Validate(args) => commands::validate::run(args, ctx),
         Command::Show(args) => commands::show::run(args, ctx),
@@ -98,40 +107,79 @@ async fn dispatch(command: &Command, ctx: &Ctx<'_>) -> Result<Exit, Error> {
         Command::Apply(args) => commands::apply::run(args, ctx, &cancel).await,
         Command::Sandbox(args) => commands::sandbox::run(args, ctx).await,
     };
-    watcher.abort();
+    if let Some(watcher) = watcher {
+        watcher.abort();
+    }
     result
 }
 
-/// First Ctrl-C (or SIGTERM): no new operation starts, running ones finish. Second: exit now.
-async fn watch_signals(cancel: Cancel) {
+/// Ctrl-C or SIGTERM (spec §5). Before the first write nothing needs finishing, so it exits
+/// at once. During the writes: no new operation starts, running ones finish, the report is
+/// printed, exit 130. A second one exits at once, without waiting.
+async fn watch_signals(mut signals: Signals, cancel: Cancel, out: Output) {
     loop {
-        wait_for_signal().await;
-        if cancel.is_cancelled() {
-            std::process::exit(130);
+        signals.next().await;
+        match cancel.interrupt() {
+            Interrupt::BeforeWrites => {
+                out.always("Interrupted; no change was made.");
+                std::process::exit(130);
+            }
+            Interrupt::DuringWrites => out.always(
+                "Interrupted: no new change starts; waiting for the running ones to finish \
+                 (press Ctrl-C again to stop at once) …",
+            ),
+            Interrupt::Again => {
+                out.always(
+                    "Interrupted again: stopped without waiting; the changes that were running \
+                     may or may not have been made. Run the same command again to finish what \
+                     is left.",
+                );
+                std::process::exit(130);
+            }
         }
-        cancel.cancel();
     }
 }
 
+/// Ctrl-C and SIGTERM, listened to from the start: listeners made afresh for each wait would
+/// miss a signal that arrives between two waits, and once tokio has taken a signal over, a
+/// missed one is lost rather than ending the process.
 #[cfg(unix)]
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
+struct Signals(Vec<tokio::signal::unix::Signal>);
+
+#[cfg(unix)]
+impl Signals {
+    fn new() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        Self(
+            [SignalKind::interrupt(), SignalKind::terminate()]
+                .into_iter()
+                .filter_map(|kind| signal(kind).ok())
+                .collect(),
+        )
+    }
+
+    async fn next(&mut self) {
+        if self.0.is_empty() {
+            // Nothing could be listened to: the signals keep their default action.
+            std::future::pending::<()>().await;
         }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
+        let waits = self.0.iter_mut().map(|s| Box::pin(s.recv()));
+        let _ = futures::future::select_all(waits).await;
     }
 }
 
 #[cfg(not(unix))]
-async fn wait_for_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn new() -> Self {
+        Self
+    }
+
+    async fn next(&mut self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// `-v` logs requests, `-vv` more; `GDGROUPS_LOG` overrides with a `tracing` filter.

@@ -257,7 +257,10 @@ fn interrupt_finishes_running_work_reports_and_exits_130() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
-    std::thread::sleep(Duration::from_secs(2));
+    // An interrupt before the first write would stop at once, with nothing to report.
+    wait_for(Duration::from_secs(120), "the first write", || {
+        !env.groups().is_empty()
+    });
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -283,4 +286,205 @@ fn interrupt_finishes_running_work_reports_and_exits_130() {
     env.run(&["apply", "--auto-approve", "--parallelism", "8"])
         .expect(0);
     assert_eq!(env.groups().len(), 40);
+}
+
+/// The binary, run in the background against the sandbox (in the clean environment of
+/// `common::run_in`), killed when the test ends, passed or not, so a failed assertion never
+/// leaves it running; its stderr is collected as it comes.
+struct Running {
+    child: std::process::Child,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Running {
+    fn spawn(env: &Env, args: &[&str]) -> Self {
+        use std::io::Read as _;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gdgroups"));
+        command.args(args).current_dir(env.dir.path()).env_clear();
+        if let Ok(path) = std::env::var("PATH") {
+            command.env("PATH", path);
+        }
+        let mut child = command
+            .env("HOME", env.dir.path())
+            .env("NO_COLOR", "1")
+            .env("GDGROUPS_HOST", env.sandbox.url())
+            .env("GDGROUPS_TOKEN", TOKEN)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().expect("stderr");
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut chunk = [0_u8; 4096];
+            while let Ok(n @ 1..) = pipe.read(&mut chunk) {
+                sink.lock()
+                    .expect("stderr")
+                    .push_str(&String::from_utf8_lossy(&chunk[..n]));
+            }
+        });
+        Self { child, stderr }
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().expect("stderr").clone()
+    }
+
+    fn interrupt(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// How it exited, or `None` if it is still running after `limit`.
+    fn exit_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            if started.elapsed() > limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `done` until it holds, failing after `limit` (generous: the machine may be busy).
+#[track_caller]
+fn wait_for(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_second_interrupt_exits_at_once_without_waiting_for_running_work() {
+    // Writes take effect at once but are answered only after two minutes (and the client's
+    // timeout is longer), so nothing in flight can finish while the test runs.
+    let env = Env::with_config(SandboxConfig {
+        token: TOKEN.into(),
+        faults: Faults {
+            write_answer_delay_ms: 120_000,
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    });
+    let mut yaml = String::from("groups:\n");
+    for i in 0..10 {
+        let _ = writeln!(yaml, "  - id: g{i:02}");
+    }
+    env.write("groups.yaml", &yaml);
+    let mut apply = Running::spawn(
+        &env,
+        &[
+            "apply",
+            "--auto-approve",
+            "--parallelism",
+            "2",
+            "--timeout",
+            "600",
+        ],
+    );
+    // The writes are visible in the sandbox as soon as they arrive.
+    wait_for(Duration::from_secs(120), "the first write", || {
+        !env.groups().is_empty()
+    });
+    let writing = Instant::now();
+
+    apply.interrupt();
+    wait_for(
+        Duration::from_secs(60),
+        "the first interrupt's notice",
+        || {
+            apply
+                .stderr()
+                .contains("waiting for the running ones to finish")
+        },
+    );
+    let early = apply.exit_within(Duration::from_millis(500));
+    assert!(
+        early.is_none(),
+        "the first interrupt waits for the running writes, but it exited ({early:?})\n{}",
+        apply.stderr()
+    );
+
+    apply.interrupt();
+    let status = apply.exit_within(Duration::from_secs(20));
+    let stderr = apply.stderr();
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(130),
+        "{status:?}\n{stderr}"
+    );
+    assert!(
+        writing.elapsed() < Duration::from_secs(100),
+        "it did not wait for the running writes"
+    );
+    assert!(
+        stderr.contains("Interrupted again: stopped without waiting"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Run the same command again"), "{stderr}");
+    assert!(
+        !stderr.contains("Apply interrupted:"),
+        "no report: the running writes never answered\n{stderr}"
+    );
+    // Only what was running when the first interrupt came was sent; nothing new started.
+    let created = env.groups().len();
+    assert!((1..=2).contains(&created), "{created} groups created");
+}
+
+#[test]
+fn an_interrupt_before_any_write_exits_at_once() {
+    // Every request, reads included, takes two minutes: the plan is never reached.
+    let env = Env::with_config(SandboxConfig {
+        token: TOKEN.into(),
+        faults: Faults {
+            latency_ms: 120_000,
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    });
+    env.write("groups.yaml", "groups:\n  - id: a\n");
+    for command in ["plan", "apply"] {
+        let mut run = Running::spawn(
+            &env,
+            if command == "plan" {
+                &["plan", "--timeout", "600"]
+            } else {
+                &["apply", "--auto-approve", "--timeout", "600"]
+            },
+        );
+        wait_for(Duration::from_secs(60), "the read to start", || {
+            run.stderr().contains("Reading the user groups")
+        });
+        run.interrupt();
+        let status = run.exit_within(Duration::from_secs(20));
+        let stderr = run.stderr();
+        assert_eq!(
+            status.and_then(|s| s.code()),
+            Some(130),
+            "{command}: {status:?}\n{stderr}"
+        );
+        assert!(
+            stderr.contains("Interrupted; no change was made."),
+            "{command}: {stderr}"
+        );
+    }
+    assert!(env.groups().is_empty());
 }
