@@ -219,6 +219,13 @@ fn every_operation_is_one_tracing_event() {
         GroupRecord::new("new", None, &[]).expect("record"),
         GroupRecord::new("bad", None, &[]).expect("record"),
     ];
+    // Other tests reach the same call sites at the same time, on threads without a
+    // subscriber. tracing caches each call site's interest for all threads, and while only
+    // one dispatcher exists it asks just the registering thread's own default: a call site
+    // first reached by another test would be cached as "never" and this test would miss its
+    // events (it did, about one run in six). With a second dispatcher alive, tracing asks
+    // every live dispatcher, this test's collector included.
+    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
     let report = tracing::subscriber::with_default(subscriber, || {
         block_on(provisioner(&sb).full_load(records))
     })
