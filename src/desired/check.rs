@@ -6,9 +6,9 @@
 //! 100,000-deep chain cannot overflow the stack.
 
 use std::collections::{BTreeSet, VecDeque};
+use std::fmt::Write as _;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
-use std::fmt::Write as _;
 
 use super::parse::{File, id_rule_hint};
 use super::suggest;

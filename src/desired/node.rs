@@ -13,10 +13,10 @@
 //! so no input can overflow the stack. Duplicate keys are left to the reader, which reports
 //! all of them.
 
-use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
 use std::sync::mpsc;
 
+use foldhash::{HashMap, HashMapExt};
 use serde_saphyr::granit_parser::{
     self, Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, Tag,
 };

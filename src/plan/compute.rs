@@ -175,16 +175,15 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
 fn rename_hints(changes: &[Change]) -> Vec<Note> {
     /// More candidates than this are not listed one by one.
     const LISTED: usize = 3;
-    let created: Vec<&Group> = changes
-        .iter()
-        .filter(|c| c.action == Action::Create)
-        .filter_map(|c| c.after.as_ref())
-        .collect();
     // Creates indexed by name and by parent set, in plan order: comparing every delete with
     // every create took 15 s for a plan of 30,000 deletes and 40,000 creates.
     let mut by_name: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut by_parents: HashMap<&BTreeSet<String>, Vec<&str>> = HashMap::new();
-    for new in &created {
+    for new in changes
+        .iter()
+        .filter(|c| c.action == Action::Create)
+        .filter_map(|c| c.after.as_ref())
+    {
         if let Some(name) = &new.name {
             by_name.entry(name).or_default().push(&new.id);
         }
