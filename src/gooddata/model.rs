@@ -236,7 +236,7 @@ mod tests {
     fn request_bodies_validate_against_the_openapi_schema() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/ref/openapi/usergroups-subset.openapi.json"
+            "/tests/fixtures/gooddata/openapi/usergroups-subset.openapi.json"
         );
         let spec: Value =
             serde_json::from_str(&fs_err::read_to_string(path).expect("the OpenAPI subset"))

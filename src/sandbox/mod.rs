@@ -1,7 +1,7 @@
 //! A local, in-memory GoodData user-group API (spec §9): how a new user tries gdgroups without
 //! a GoodData account, and the server the test suite runs against.
 //!
-//! It is written from the OpenAPI spec and the recorded interactions in `shared/ref/`, not from
+//! It is written from the OpenAPI spec and the recorded interactions in `tests/fixtures/gooddata/`, not from
 //! what gdgroups' client sends: entity CRUD under `/api/v1/entities/userGroups`, the layout GET
 //! (and its destructive PUT), the organization entity with `bootstrapUserGroup`, the
 //! `userManagement/userGroups` action (or its absence, as on an older server), problem+json

@@ -1,6 +1,6 @@
-//! Replays the recorded interactions of a real GoodData.CN (`shared/ref/cassettes/`) against a
-//! sandbox seeded with the organization they start from, and compares status, content type and
-//! body (as JSON values, so key order does not matter).
+//! Replays the recorded interactions of a real GoodData.CN (`tests/fixtures/gooddata/cassettes/`)
+//! against a sandbox seeded with the organization they start from, and compares status, content
+//! type and body (as JSON values, so key order does not matter).
 //!
 //! Normalised: the `traceId` in problem bodies (the recorder replaced it), and the order of
 //! arrays directly under `userGroups` in the layout documents (the recorder re-sorted them; see
@@ -13,7 +13,10 @@ use serde_json::Value;
 
 use super::start_recorded;
 
-const CASSETTES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/ref/cassettes/");
+const CASSETTES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/gooddata/cassettes/"
+);
 const RECORDED_ORIGIN: &str = "http://localhost:3000";
 const NORMALIZED_TRACE_ID: &str = "NORMALIZED_TRACE_ID_000000000000";
 
