@@ -271,7 +271,11 @@ pub fn map_changes<'a, V: PartialEq>(
     desired: &'a BTreeMap<String, V>,
     live: &'a BTreeMap<String, V>,
 ) -> Vec<(&'a str, Option<&'a V>, Option<&'a V>)> {
-    let keys: BTreeSet<&str> = desired.keys().chain(live.keys()).map(String::as_str).collect();
+    let keys: BTreeSet<&str> = desired
+        .keys()
+        .chain(live.keys())
+        .map(String::as_str)
+        .collect();
     keys.into_iter()
         .filter_map(|key| {
             let (before, after) = (live.get(key), desired.get(key));
@@ -366,11 +370,18 @@ mod tests {
             "every facet has its own bit"
         );
         assert_eq!(
-            Facets::NONE.with(Facet::DataSources).union(set).iter().count(),
+            Facets::NONE
+                .with(Facet::DataSources)
+                .union(set)
+                .iter()
+                .count(),
             3
         );
         let keys: Vec<&str> = Facet::ALL.iter().map(|f| f.key()).collect();
-        assert_eq!(keys, ["members", "workspaces", "data_sources", "organization"]);
+        assert_eq!(
+            keys,
+            ["members", "workspaces", "data_sources", "organization"]
+        );
     }
 
     #[test]
@@ -394,7 +405,11 @@ mod tests {
         .into();
         let changes = map_changes(&desired, &live);
         let keys: Vec<&str> = changes.iter().map(|(k, _, _)| *k).collect();
-        assert_eq!(keys, ["alpha", "beta"], "sorted, unchanged `sales` left out");
+        assert_eq!(
+            keys,
+            ["alpha", "beta"],
+            "sorted, unchanged `sales` left out"
+        );
         assert_eq!(changes[0].2, None, "alpha loses its entry");
         assert_eq!(changes[1].1, None, "beta gains one");
     }

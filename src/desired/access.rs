@@ -388,7 +388,10 @@ mod tests {
             .iter()
             .map(|d| (d.message.as_str(), d.hint.as_deref().unwrap_or_default()))
             .collect();
-        assert_eq!(got[0].0, "unknown workspace permission `VEIW` in `workspaces.sales`");
+        assert_eq!(
+            got[0].0,
+            "unknown workspace permission `VEIW` in `workspaces.sales`"
+        );
         assert_eq!(got[0].1, "did you mean `VIEW`?");
         assert_eq!(got[1].1, "did you mean `VIEW`?", "case is a likely typo");
         assert!(
@@ -402,7 +405,11 @@ mod tests {
             got[3].0,
             "permission `VIEW` is listed twice in `workspaces.sales` (also at line 3, column 1)"
         );
-        assert!(got[4].1.starts_with("the workspace permissions are `MANAGE`, `ANALYZE`"));
+        assert!(
+            got[4]
+                .1
+                .starts_with("the workspace permissions are `MANAGE`, `ANALYZE`")
+        );
         assert_eq!(diags.len(), 5);
 
         let mut diags = Vec::new();

@@ -357,7 +357,6 @@ fn read_row(
 
     let parents = cell(Column::Parents).map_or_else(Vec::new, Cell::parents);
 
-
     let active = match cell(Column::Active) {
         // In full mode the column itself was reported; its values mean nothing.
         Some(c) if mode == Mode::Incremental => {

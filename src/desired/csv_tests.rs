@@ -570,9 +570,7 @@ fn a_members_column_manages_every_rows_members() {
 
 #[test]
 fn members_are_checked_at_their_pieces() {
-    let items = errors(full(
-        "id,members\na,bob|al ice|bob\nb,\"x,\n.y\"\n",
-    ));
+    let items = errors(full("id,members\na,bob|al ice|bob\nb,\"x,\n.y\"\n"));
     let found: Vec<(&str, usize, usize)> = items
         .iter()
         .map(|d| {

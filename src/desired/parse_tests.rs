@@ -1237,8 +1237,16 @@ groups:
             "{}",
             got[0].2
         );
-        assert!(got[1].2.starts_with("write `workspaces: {}` for no direct access"));
-        assert!(got[3].2.contains("without the key, what the server has is left alone"));
+        assert!(
+            got[1]
+                .2
+                .starts_with("write `workspaces: {}` for no direct access")
+        );
+        assert!(
+            got[3]
+                .2
+                .contains("without the key, what the server has is left alone")
+        );
     }
 
     #[test]
@@ -1335,7 +1343,11 @@ groups:
             )
         );
         assert_eq!(got[1].2, "did you mean `VIEW`?");
-        assert!(got[2].2.starts_with("`USE` is a data source permission (under `data_sources`)"));
+        assert!(
+            got[2]
+                .2
+                .starts_with("`USE` is a data source permission (under `data_sources`)")
+        );
         assert_eq!(
             got[3].0,
             "unknown workspace permission `ANALYSE` in `workspaces.fin.permissions`"
@@ -1500,8 +1512,7 @@ groups:
             "groups:\n  - id: a\n    members: [x]\n  - id: a\n",
         ));
         assert_eq!(
-            d.message,
-            "conflicting entries for `a`: the members differ from line 2",
+            d.message, "conflicting entries for `a`: the members differ from line 2",
             "managing a key and leaving it alone differ too"
         );
         let same = ok(incremental(
