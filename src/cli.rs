@@ -167,6 +167,17 @@ pub struct SafetyArgs {
     /// Approve the delete of this group beyond the thresholds (repeatable).
     #[arg(long, value_name = "ID")]
     pub allow_delete: Vec<String>,
+    /// Refuse a plan that removes more than N members from groups in all (overrides
+    /// `safety.max_member_removals`).
+    #[arg(long, value_name = "N")]
+    pub max_member_removals: Option<u64>,
+    /// Refuse a plan that removes more than P % of one group's members (overrides
+    /// `safety.max_member_removal_percent`; default 30; not applied below 5 members).
+    #[arg(long, value_name = "P", value_parser = parse_percent)]
+    pub max_member_removal_percent: Option<f64>,
+    /// Approve the member removals of this group beyond the thresholds (repeatable).
+    #[arg(long, value_name = "GROUP")]
+    pub allow_removal: Vec<String>,
 }
 
 fn parse_percent(text: &str) -> Result<f64, String> {
@@ -184,6 +195,11 @@ impl SafetyArgs {
             self.max_deletes,
             self.max_delete_percent,
             &self.allow_delete,
+        )
+        .with_removals(
+            self.max_member_removals,
+            self.max_member_removal_percent,
+            &self.allow_removal,
         )
     }
 }

@@ -40,7 +40,7 @@ use crate::group::{Group, MAX_NAME_CHARS, is_valid_id};
 use crate::live::Live;
 use crate::plan::document::moved_since;
 use crate::plan::safety::{self, Thresholds};
-use crate::plan::{Plan, PlanOptions, compute};
+use crate::plan::{Plan, PlanOptions};
 
 /// Why a record is invalid on its own.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -297,35 +297,32 @@ impl Provisioner {
     /// delete thresholds, then applies it in dependency order. Failures are in the report.
     pub async fn apply(&self, plan: &Plan) -> Result<Report, Error> {
         self.check_thresholds(plan)?;
-        let live = self.client.fetch_live().await?;
+        let live = crate::live::read::for_saved(&self.client, plan).await?;
         if let Some(moved) = moved_since(plan, &live) {
             return Err(Error::Refused(format!(
                 "the plan is stale: the live groups changed since it was made ({})",
                 moved.describe()
             )));
         }
+        safety::lock_out(plan, &live).map_err(Error::Refused)?;
         Ok(self.execute(plan, &live).await)
     }
 
     /// Plans and applies in one go: the live groups are read once, for both.
     async fn load(&self, desired: &Desired) -> Result<Report, Error> {
         let (plan, live) = self.plan_with_live(desired).await?;
+        safety::lock_out(&plan, &live).map_err(Error::Refused)?;
         self.check_thresholds(&plan)?;
         Ok(self.execute(&plan, &live).await)
     }
 
     /// The plan and the live groups it was computed against.
     async fn plan_with_live(&self, desired: &Desired) -> Result<(Plan, Live), Error> {
-        let mut live = self.client.fetch_live().await?;
         let options = PlanOptions {
             host: self.client.host().to_string(),
             no_delete: false,
         };
-        let mut plan = compute(desired, &live, &options).map_err(Error::Input)?;
-        if plan.summary.delete > 0 {
-            live.member_counts = self.client.member_counts().await?;
-            plan = compute(desired, &live, &options).map_err(Error::Input)?;
-        }
+        let (live, plan) = crate::live::read::plan(&self.client, desired, &options).await?;
         Ok((plan, live))
     }
 

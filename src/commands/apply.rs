@@ -33,7 +33,7 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
             "Checking that the user groups of {} did not change since the plan …",
             client.host()
         ));
-        let live = client.fetch_live().await?;
+        let live = crate::live::read::for_saved(&client, &doc.plan).await?;
         if let Some(moved) = moved_since(&doc.plan, &live) {
             return Err(Error::Refused(format!(
                 "the plan is stale: the live groups changed since it was made ({}); nothing was applied. Make and review a new plan",
@@ -49,6 +49,7 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
             ctx.out.color,
             ctx.out.width,
         ));
+        safety::lock_out(&plan, &live).map_err(Error::Refused)?;
         safety::check(&plan, &args.safety.thresholds(plan.source.safety))
             .map_err(Error::Refused)?;
         (client, live, plan)
@@ -60,6 +61,7 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
             ctx.out.color,
             ctx.out.width,
         ));
+        safety::lock_out(&plan, &live).map_err(Error::Refused)?;
         safety::check(&plan, &args.safety.thresholds(plan.source.safety))
             .map_err(Error::Refused)?;
         if plan.summary.has_changes() && !args.auto_approve {

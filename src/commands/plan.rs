@@ -8,10 +8,11 @@ use crate::plan::safety;
 
 /// Runs `plan`.
 pub async fn run(args: &PlanArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
-    let (_, _, _, plan) = fresh_plan(ctx, &args.file, args.safety.no_delete, 8).await?;
+    let (_, _, live, plan) = fresh_plan(ctx, &args.file, args.safety.no_delete, 8).await?;
     let doc = PlanDocument::new(plan);
-    if let Err(refusal) = safety::check(&doc.plan, &args.safety.thresholds(doc.plan.source.safety))
-    {
+    if let Err(refusal) = safety::lock_out(&doc.plan, &live).and_then(|()| {
+        safety::check(&doc.plan, &args.safety.thresholds(doc.plan.source.safety))
+    }) {
         // The plan is still shown, so the reviewer sees what was refused; it is not saved.
         ctx.out.data(&render_document(&doc, &args.render, &ctx.out));
         return Err(Error::Refused(refusal));

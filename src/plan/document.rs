@@ -151,7 +151,7 @@ pub struct Moved {
     pub appeared: Vec<String>,
     /// Groups that existed but are gone.
     pub vanished: Vec<String>,
-    /// Groups whose name or parents changed.
+    /// Groups whose name or parents changed, or the members or permissions the plan manages.
     pub changed: Vec<String>,
 }
 
@@ -184,12 +184,13 @@ pub fn moved_since(plan: &Plan, live: &Live) -> Option<Moved> {
         })
         .collect();
     let keep = |id: &str| !patterns.iter().any(|p| p.matches(id));
-    if live.fingerprint(keep) == plan.source.live_fingerprint
+    let managed = plan.source.managed_facets();
+    if live.fingerprint_with(keep, &managed) == plan.source.live_fingerprint
         && live.bootstrap_group == plan.source.bootstrap_group
     {
         return None;
     }
-    let now: BTreeMap<String, String> = live.digests(keep);
+    let now: BTreeMap<String, String> = live.fingerprint_and_digests(keep, &managed).1;
     let then = &plan.source.live_groups;
     let mut moved = Moved::default();
     for (id, digest) in &now {

@@ -285,6 +285,7 @@ mod tests {
                             .with_name("Marketing")
                             .with_parents(["analysts"]),
                     ),
+                    access: None,
                     impact: None,
                     held: None,
                 },
@@ -301,6 +302,7 @@ mod tests {
                             .with_name("Data Analysts")
                             .with_parents(["sales"]),
                     ),
+                    access: None,
                     impact: None,
                     held: None,
                 },
@@ -309,6 +311,7 @@ mod tests {
                     id: "legacy".into(),
                     before: Some(Group::new("legacy")),
                     after: None,
+                    access: None,
                     impact: Some(Impact {
                         members: Some(3),
                         children: vec![],
