@@ -265,6 +265,30 @@ pub struct DumpArgs {
     /// Write to this file (atomically) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write each group's members (`members:`), so the file manages them.
+    #[arg(long)]
+    pub members: bool,
+    /// Also write each group's direct permissions (`workspaces:`, `data_sources:`,
+    /// `organization:`), so the file manages them.
+    #[arg(long)]
+    pub permissions: bool,
+}
+
+impl DumpArgs {
+    /// The facets to write.
+    pub fn facets(&self) -> crate::access::Facets {
+        use crate::access::{Facet, Facets};
+        let mut facets = Facets::NONE;
+        if self.members {
+            facets.insert(Facet::Members);
+        }
+        if self.permissions {
+            for facet in [Facet::Workspaces, Facet::DataSources, Facet::Organization] {
+                facets.insert(facet);
+            }
+        }
+        facets
+    }
 }
 
 /// `gdgroups completions`.

@@ -9,7 +9,9 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::node::{self, Kind};
+use crate::access::{Facet, Facets, Permission, WorkspacePermissions};
 use crate::group::Group;
+use crate::live::LiveAccess;
 
 /// The first line of every dumped file: editors with the YAML language server then validate
 /// the file against the schema `gdgroups schema` writes next to it.
@@ -20,6 +22,25 @@ pub const SCHEMA_MODELINE: &str = "# yaml-language-server: $schema=./groups.sche
 /// `header_comment` becomes comment lines after the schema line (each line prefixed with `# `;
 /// empty for none), for example where and when the file was dumped.
 pub fn to_yaml(groups: &[Group], protected: &[String], header_comment: &str) -> String {
+    to_yaml_with_access(
+        groups,
+        &LiveAccess::default(),
+        Facets::NONE,
+        protected,
+        header_comment,
+    )
+}
+
+/// [`to_yaml`] with each group's members and permissions for `facets` (`dump --members
+/// --permissions`), read from `access`: every group gets every key in `facets`, empty when it
+/// has none, so the file manages exactly what it shows.
+pub fn to_yaml_with_access(
+    groups: &[Group],
+    access: &LiveAccess,
+    facets: Facets,
+    protected: &[String],
+    header_comment: &str,
+) -> String {
     let mut out = String::with_capacity(64 + groups.len() * 64);
     out.push_str(SCHEMA_MODELINE);
     out.push('\n');
@@ -56,13 +77,17 @@ pub fn to_yaml(groups: &[Group], protected: &[String], header_comment: &str) -> 
         return out;
     }
     out.push_str("groups:\n");
-    out.push_str(&group_items(groups));
+    out.push_str(&items(groups, Some((access, facets))));
     out
 }
 
 /// The items of a `groups:` list, sorted by id, indented as under `groups:`: what a plan shows
 /// to paste into the file to keep groups it would delete.
 pub fn group_items(groups: &[Group]) -> String {
+    items(groups, None)
+}
+
+fn items(groups: &[Group], access: Option<(&LiveAccess, Facets)>) -> String {
     let mut out = String::new();
     let mut sorted: Vec<&Group> = groups.iter().collect();
     sorted.sort_by(|a, b| a.id.cmp(&b.id));
@@ -75,8 +100,74 @@ pub fn group_items(groups: &[Group]) -> String {
             let parents: Vec<Cow<'_, str>> = group.parents.iter().map(|p| scalar(p)).collect();
             let _ = writeln!(out, "    parents: [{}]", parents.join(", "));
         }
+        if let Some((access, facets)) = access {
+            facet_lines(&group.id, access, facets, &mut out);
+        }
     }
     out
+}
+
+/// The facet keys of one group, canonical: ids sorted, permissions in the API's order, a
+/// workspace's shorthand list when it has no hierarchy permissions.
+fn facet_lines(id: &str, access: &LiveAccess, facets: Facets, out: &mut String) {
+    fn list<'a>(items: impl Iterator<Item = Cow<'a, str>>) -> String {
+        format!("[{}]", items.collect::<Vec<_>>().join(", "))
+    }
+    fn names<P: Permission>(set: &BTreeSet<P>) -> String {
+        list(set.iter().map(|p| Cow::Borrowed(p.as_str())))
+    }
+    fn workspace(value: &WorkspacePermissions) -> String {
+        if value.hierarchy.is_empty() {
+            names(&value.permissions)
+        } else {
+            format!(
+                "{{permissions: {}, hierarchy: {}}}",
+                names(&value.permissions),
+                names(&value.hierarchy)
+            )
+        }
+    }
+    for facet in facets.iter() {
+        match facet {
+            Facet::Members => {
+                let members = access.members_of(id);
+                let _ = writeln!(
+                    out,
+                    "    members: {}",
+                    list(members.iter().map(|m| scalar(m)))
+                );
+            }
+            Facet::Workspaces => {
+                let map = access.workspaces_of(id);
+                if map.is_empty() {
+                    out.push_str("    workspaces: {}\n");
+                    continue;
+                }
+                out.push_str("    workspaces:\n");
+                for (ws, value) in map {
+                    let _ = writeln!(out, "      {}: {}", scalar(ws), workspace(value));
+                }
+            }
+            Facet::DataSources => {
+                let map = access.data_sources_of(id);
+                if map.is_empty() {
+                    out.push_str("    data_sources: {}\n");
+                    continue;
+                }
+                out.push_str("    data_sources:\n");
+                for (ds, value) in map {
+                    let _ = writeln!(out, "      {}: {}", scalar(ds), names(value));
+                }
+            }
+            Facet::Organization => {
+                let _ = writeln!(
+                    out,
+                    "    organization: {}",
+                    names(access.organization_of(id))
+                );
+            }
+        }
+    }
 }
 
 /// The value as written in YAML: plain when that reads back as the same string, otherwise in

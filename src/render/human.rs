@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use console::Style;
 
-use super::{impact_text, name_text, summary_line};
+use super::{AccessEntry, access_lines, impact_text, name_text, summary_line};
 use crate::group::Group;
 use crate::plan::{Action, Change, Plan};
 
@@ -161,6 +161,38 @@ fn render_change(change: &Change, width: usize, s: &Styles, out: &mut String) {
         }
         _ => {}
     }
+    if let Some(access) = &change.access {
+        for line in access_lines(access) {
+            let entries: Vec<String> = line.entries.iter().map(|e| entry_text(e, s)).collect();
+            let _ = writeln!(out, "        {:<13} {}", line.label, entries.join("   "));
+        }
+    }
+}
+
+/// `sales + EXPORT - VIEW`, additions green, removals red; `(no access left)` when the group
+/// keeps none.
+fn entry_text(entry: &AccessEntry, s: &Styles) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(target) = &entry.target {
+        parts.push(target.clone());
+    }
+    parts.extend(
+        entry
+            .added
+            .iter()
+            .map(|a| s.create.apply_to(format!("+ {a}")).to_string()),
+    );
+    parts.extend(
+        entry
+            .removed
+            .iter()
+            .map(|r| s.delete.apply_to(format!("- {r}")).to_string()),
+    );
+    if entry.gone {
+        parts.push(s.delete.apply_to("(no access left)").to_string());
+    }
+    // A set's items stand apart (`+ carol  - dave`); a target's read as one phrase.
+    parts.join(if entry.target.is_some() { " " } else { "  " })
 }
 
 /// `Data Analysts [-EMEA-]{+APAC+}` without colour, red and green segments with it; word by

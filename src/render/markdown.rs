@@ -1,10 +1,11 @@
 //! The Markdown rendering of a plan (spec §4), for a pull-request comment or a CI job summary.
 //! It fits a byte budget by degrading: full diff → one line per change → summary plus every
-//! delete → counts plus the ids of every delete. Counts and deletes are never dropped.
+//! delete → counts plus the ids of every delete. Counts, deletes, member removals and permission
+//! revocations are never dropped.
 
 use std::fmt::Write as _;
 
-use super::{impact_text, name_text};
+use super::{AccessEntry, access_lines, impact_text, name_text};
 use crate::plan::document::PlanDocument;
 use crate::plan::{Action, Change, Summary};
 
@@ -85,6 +86,18 @@ fn render_at(doc: &PlanDocument, detail: Detail) -> String {
         "| {} | {} | {} | {} | {} | {} | {} |\n",
         s.create, s.update, s.delete, s.held, s.unchanged, s.ignored, s.protected
     );
+    if s.members_added + s.members_removed + s.permissions_granted + s.permissions_revoked > 0 {
+        let _ = writeln!(
+            out,
+            "| members added | members removed | permissions granted | permissions revoked |"
+        );
+        let _ = writeln!(out, "| ---: | ---: | ---: | ---: |");
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |\n",
+            s.members_added, s.members_removed, s.permissions_granted, s.permissions_revoked
+        );
+    }
     let deletes: Vec<&Change> = plan
         .changes
         .iter()
@@ -99,6 +112,20 @@ fn render_at(doc: &PlanDocument, detail: Detail) -> String {
             memberships_lost(&deletes)
         );
     }
+    if s.members_removed + s.permissions_revoked > 0 {
+        let _ = writeln!(
+            out,
+            "> [!WARNING]\n> This plan **removes {} from groups** and **revokes {}**. Check every `-` line below.\n",
+            plural(s.members_removed, "member", "members"),
+            plural(s.permissions_revoked, "permission", "permissions"),
+        );
+    }
+    // Deletes and changes that remove members or revoke permissions: never dropped.
+    let destructive: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete || has_destructive_access(c))
+        .collect();
     match detail {
         Detail::Full | Detail::OneLine => {
             if !plan.changes.is_empty() {
@@ -116,13 +143,13 @@ fn render_at(doc: &PlanDocument, detail: Detail) -> String {
             notes(doc, &mut out);
         }
         Detail::Destructive => {
-            if !deletes.is_empty() {
+            if !destructive.is_empty() {
                 let _ = writeln!(
                     out,
-                    "The plan is too large to show in full; every delete is listed:\n"
+                    "The plan is too large to show in full; every delete, member removal and permission revocation is listed:\n"
                 );
                 let _ = writeln!(out, "```diff");
-                for change in &deletes {
+                for change in &destructive {
                     diff_lines(change, false, &mut out);
                 }
                 let _ = writeln!(out, "```\n");
@@ -134,6 +161,25 @@ fn render_at(doc: &PlanDocument, detail: Detail) -> String {
                 let ids: Vec<&str> = deletes.iter().map(|c| c.id.as_str()).collect();
                 let _ = writeln!(out, "Deleted: `{}`\n", ids.join("`, `"));
             }
+            let removals: Vec<String> = destructive
+                .iter()
+                .filter_map(|c| Some((c, c.access.as_ref()?)))
+                .map(|(c, access)| {
+                    let parts: Vec<String> = access_lines(access)
+                        .iter()
+                        .flat_map(|line| {
+                            line.entries
+                                .iter()
+                                .filter(|e| e.is_destructive())
+                                .map(|e| format!("{} {}", line.label, removal_text(e)))
+                        })
+                        .collect();
+                    format!("`{}`: {}", c.id, parts.join("; "))
+                })
+                .collect();
+            if !removals.is_empty() {
+                let _ = writeln!(out, "Removed or revoked: {}\n", removals.join(" · "));
+            }
             other_changes_note(s, &mut out);
         }
     }
@@ -143,6 +189,57 @@ fn render_at(doc: &PlanDocument, detail: Detail) -> String {
         doc.plan_hash, doc.gdgroups_version
     );
     out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn has_destructive_access(change: &Change) -> bool {
+    change.access.as_ref().is_some_and(|access| {
+        access_lines(access)
+            .iter()
+            .any(|line| line.entries.iter().any(AccessEntry::is_destructive))
+    })
+}
+
+/// `sales + EXPORT + VIEW`: an entry's additions.
+fn addition_text(entry: &AccessEntry) -> String {
+    let mut parts: Vec<String> = entry.target.iter().cloned().collect();
+    parts.extend(entry.added.iter().map(|a| format!("+ {a}")));
+    parts.join(" ")
+}
+
+/// `finance - ANALYZE (no access left)`: an entry's removals.
+fn removal_text(entry: &AccessEntry) -> String {
+    let mut parts: Vec<String> = entry.target.iter().cloned().collect();
+    parts.extend(entry.removed.iter().map(|r| format!("- {r}")));
+    if entry.gone {
+        parts.push("(no access left)".into());
+    }
+    parts.join(" ")
+}
+
+/// The member and permission lines of a change: every one in full detail, the destructive ones
+/// (removals, revocations) always, each on a `-` line so a reviewer's eye catches it.
+fn access_diff_lines(change: &Change, full: bool, out: &mut String) {
+    let Some(access) = &change.access else {
+        return;
+    };
+    for line in access_lines(access) {
+        for entry in &line.entries {
+            if full && !entry.added.is_empty() {
+                let _ = writeln!(out, "+     {:<13} {}", line.label, addition_text(entry));
+            }
+            if entry.is_destructive() {
+                let _ = writeln!(out, "-     {:<13} {}", line.label, removal_text(entry));
+            }
+        }
+    }
 }
 
 fn other_changes_note(s: &Summary, out: &mut String) {
@@ -173,6 +270,7 @@ fn diff_lines(change: &Change, full: bool, out: &mut String) {
         if impact.is_empty() { "" } else { "  " }
     );
     if !full {
+        access_diff_lines(change, false, out);
         return;
     }
     match (&change.before, &change.after) {
@@ -199,6 +297,7 @@ fn diff_lines(change: &Change, full: bool, out: &mut String) {
         }
         _ => {}
     }
+    access_diff_lines(change, true, out);
 }
 
 fn notes(doc: &PlanDocument, out: &mut String) {
