@@ -361,6 +361,7 @@ mod tests {
                 ignored: 2,
                 protected: 1,
                 managed: 13,
+                ..Summary::default()
             },
         }
     }
