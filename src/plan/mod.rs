@@ -247,3 +247,6 @@ pub struct PlanOptions {
     /// Show deletes but hold them back (`--no-delete`).
     pub no_delete: bool,
 }
+
+#[cfg(test)]
+mod access_tests;
