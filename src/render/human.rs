@@ -297,7 +297,7 @@ impl Styles {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::group::Group;
     use crate::plan::{Impact, Note, Summary};
@@ -409,6 +409,68 @@ mod tests {
             "{stripped}"
         );
         assert_eq!(render_fitted(&plan, false, None), render(&plan, false));
+    }
+
+    /// The spec §11 example: one group's members, workspaces and organization permissions.
+    pub(crate) fn access_plan() -> Plan {
+        use crate::access::{Facets, OrganizationPermission as O, WorkspacePermission as W};
+        use crate::access::WorkspacePermissions;
+        use std::collections::{BTreeMap, BTreeSet};
+        let desired = crate::desired::parse(
+            "groups.yaml",
+            "groups:\n  - id: analysts\n    members: [carol, bob]\n    workspaces:\n      sales: [VIEW, EXPORT]\n    organization: [SELF_CREATE_TOKEN]\n  - id: new\n    members: [bob]\n    workspaces: {sales: {permissions: [VIEW], hierarchy: [VIEW]}}\n",
+            crate::desired::LoadOptions::default(),
+        )
+        .expect("valid");
+        let mut live = crate::live::Live::new([Group::new("analysts"), Group::new("adminGroup")]);
+        let users = |u: &[&str]| u.iter().map(|s| (*s).to_string()).collect::<BTreeSet<_>>();
+        live.access = crate::live::LiveAccess {
+            facets: Facets::ALL,
+            users: users(&["bob", "carol", "dave"]),
+            workspaces: users(&["sales", "finance"]),
+            ..crate::live::LiveAccess::default()
+        };
+        live.access
+            .members
+            .insert("analysts".into(), users(&["bob", "dave"]));
+        live.access.workspace_access.insert(
+            "analysts".into(),
+            BTreeMap::from([
+                ("sales".to_string(), WorkspacePermissions::only([W::View])),
+                ("finance".to_string(), WorkspacePermissions::only([W::Analyze])),
+            ]),
+        );
+        live.access
+            .organization
+            .insert("analysts".into(), BTreeSet::new());
+        let _ = O::Manage;
+        crate::plan::compute(
+            &desired,
+            &live,
+            &crate::plan::PlanOptions {
+                host: "https://acme.cloud.gooddata.com".into(),
+                no_delete: false,
+            },
+        )
+        .expect("plan")
+    }
+
+    #[test]
+    fn renders_members_and_permissions_under_their_group() {
+        let plan = access_plan();
+        let text = render(&plan, false);
+        insta::assert_snapshot!(text);
+        assert!(text.contains(
+            "        workspaces    finance - ANALYZE (no access left)   sales + EXPORT\n"
+        ));
+        assert!(text.contains("        members       + carol  - dave\n"));
+        assert!(text.contains(
+            "2 members added, 1 removed; 4 permissions granted, 1 revoked"
+        ));
+        let coloured = render(&plan, true);
+        assert!(coloured.contains("\u{1b}[32m+ carol\u{1b}[0m"), "{coloured:?}");
+        assert!(coloured.contains("\u{1b}[31m- dave\u{1b}[0m"), "{coloured:?}");
+        assert_eq!(render(&plan, false), text, "deterministic");
     }
 
     #[test]

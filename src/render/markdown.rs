@@ -391,6 +391,37 @@ mod tests {
     }
 
     #[test]
+    fn members_and_permissions_in_full_and_their_removals_at_every_level() {
+        let plan = crate::render::human::tests::access_plan();
+        let d = PlanDocument::new(plan);
+        let full = render(&d, DEFAULT_MAX_BYTES).replace(&d.plan_hash, "HASH");
+        insta::assert_snapshot!(full);
+        let destructive = [
+            "-     members       - dave",
+            "-     workspaces    finance - ANALYZE (no access left)",
+        ];
+        for line in destructive {
+            assert!(full.contains(&format!("{line}\n")), "{line} in\n{full}");
+        }
+        assert!(full.contains("| 2 | 1 | 4 | 1 |"), "{full}");
+        for detail in [Detail::OneLine, Detail::Destructive] {
+            let text = render_at(&d, detail);
+            for line in destructive {
+                assert!(text.contains(line), "{line} dropped at {detail:?}:\n{text}");
+            }
+            assert!(!text.contains("+     members"), "additions go first");
+        }
+        let counts = render_at(&d, Detail::Counts);
+        assert!(
+            counts.contains(
+                "Removed or revoked: `analysts`: members - dave; workspaces finance - ANALYZE (no access left)"
+            ),
+            "{counts}"
+        );
+        assert!(counts.contains("| 2 | 1 | 4 | 1 |"));
+    }
+
+    #[test]
     fn unknown_member_counts_are_not_shown_as_zero() {
         let mut d = doc(&[Group::new("a"), Group::new("b")], &[]);
         let warning = |d: &PlanDocument| {
