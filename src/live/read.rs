@@ -37,6 +37,7 @@ pub async fn groups_and_access(
 /// nothing, so every change the bootstrap rule could stop shows. When that plan creates at most,
 /// the bootstrap group is not read (the default is recorded); otherwise the organization entity
 /// is read, with the member counts when something is deleted, and the plan computed again.
+/// Member counts are read only for a plan with deletes.
 pub async fn plan(
     client: &Client,
     desired: &Desired,
@@ -53,27 +54,36 @@ pub async fn plan(
     let (touches_live, deletes) = match &probe {
         Ok(plan) => (
             plan.changes.iter().any(|c| c.action != Action::Create),
-            plan.changes.iter().any(|c| c.action == Action::Delete),
+            // The default bootstrap group deleted in the probe is most likely the bootstrap
+            // group itself, which the second computation keeps: not worth the member counts.
+            plan.changes
+                .iter()
+                .any(|c| c.action == Action::Delete && c.id != DEFAULT_BOOTSTRAP_GROUP),
         ),
         // A problem may be one the bootstrap group's protection solves (a parent that would be
         // deleted): read it, and report what remains.
         Err(_) => (true, true),
     };
-    if touches_live {
-        let (bootstrap, counts) = tokio::try_join!(client.bootstrap_group(), async {
-            if deletes {
-                client.member_counts().await
-            } else {
-                Ok(None)
-            }
-        })?;
-        live.bootstrap_group = bootstrap.unwrap_or_else(|| DEFAULT_BOOTSTRAP_GROUP.to_string());
-        live.member_counts = counts;
-    } else {
+    if !touches_live {
         live.bootstrap_group = DEFAULT_BOOTSTRAP_GROUP.to_string();
+        let plan = compute(desired, &live, options)?;
+        return Ok((live, plan));
     }
-    // The bootstrap group's protection only takes changes away: the deletes of this plan are
-    // among the probe's, so member counts were read if they are needed.
+    let (bootstrap, counts) = tokio::try_join!(client.bootstrap_group(), async {
+        if deletes {
+            client.member_counts().await
+        } else {
+            Ok(None)
+        }
+    })?;
+    live.bootstrap_group = bootstrap.unwrap_or_else(|| DEFAULT_BOOTSTRAP_GROUP.to_string());
+    live.member_counts = counts;
+    let plan = compute(desired, &live, options)?;
+    if deletes || !plan.changes.iter().any(|c| c.action == Action::Delete) {
+        return Ok((live, plan));
+    }
+    // The default bootstrap group is not the bootstrap group, and is deleted: what that costs.
+    live.member_counts = client.member_counts().await?;
     let plan = compute(desired, &live, options)?;
     Ok((live, plan))
 }
