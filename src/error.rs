@@ -30,6 +30,16 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error as the command line reports it: `error: ` and the message, the label in colour
+    /// when `color` is set. Problems of the groups file carry one label each, since there may be
+    /// several; no other message has a label of its own.
+    pub fn report(&self, color: bool) -> String {
+        match self {
+            Error::Input(diagnostics) => diagnostics.render_styled(color).trim_end().to_string(),
+            other => format!("{} {other}", crate::diagnostic::error_label(color)),
+        }
+    }
+
     /// The process exit code of this error.
     pub fn exit_code(&self) -> u8 {
         match self {

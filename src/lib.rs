@@ -74,11 +74,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, ctx: &Context) -> u8 {
     match result {
         Ok(exit) => exit.code(),
         Err(error) => {
-            let red = console::Style::new().red().bold();
-            out.always(
-                &format!("{} {error}", out.err_style(&red, "error:"))
-                    .replace("error: error: ", "error: "),
-            );
+            out.always(&error.report(out.color_err));
             error.exit_code()
         }
     }

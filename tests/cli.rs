@@ -149,3 +149,44 @@ fn quiet_and_verbose() {
         "no request logs without -v"
     );
 }
+
+#[test]
+fn errors_have_one_label_with_colour_on() {
+    let dir = tempfile::tempdir().expect("dir");
+    fs_err::write(
+        dir.path().join("groups.yaml"),
+        "groups:\n  - id: a\n    parent: [b]\n",
+    )
+    .expect("write");
+    for (args, env) in [
+        (&["--color", "always", "validate"][..], &[][..]),
+        (&["validate"][..], &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")][..]),
+    ] {
+        let run = run_in(dir.path(), args, env);
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(run.stderr.contains("\u{1b}["), "coloured: {}", run.stderr);
+        let plain = strip_ansi(&run.stderr);
+        assert!(
+            plain.starts_with("error: unknown key `parent`\n"),
+            "one label: {plain}"
+        );
+        assert_eq!(plain.matches("error:").count(), 1, "{plain}");
+    }
+    // An error that is not located in the file gets the same single label.
+    let run = run_in(dir.path(), &["--color", "always", "plan", "-f", "missing.yaml"], &[]);
+    let plain = strip_ansi(&run.stderr);
+    assert_eq!(plain.matches("error:").count(), 1, "{plain}");
+}
+
+/// The text without its ANSI colour sequences (`ESC [ … m`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('\u{1b}') {
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        rest = rest.find('m').map_or("", |end| &rest[end + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
