@@ -141,3 +141,31 @@ fn delete_thresholds_refuse_at_n_plus_one_and_pass_at_n_or_when_allowed() {
         .expect(0);
     assert_eq!(env.groups(), [Group::new("g0")]);
 }
+
+#[test]
+fn a_token_flag_is_a_usage_error_that_says_where_the_token_comes_from() {
+    let dir = tempfile::tempdir().expect("dir");
+    for args in [
+        &["plan", "--token", "s3cret-value"][..],
+        &["--token=s3cret-value", "apply"][..],
+        &["dump", "--token"][..],
+    ] {
+        let run = run_in(dir.path(), args, &[]);
+        assert_eq!(run.code, 64, "{args:?}: {run:?}");
+        assert!(run.stderr.contains("GDGROUPS_TOKEN"), "{}", run.stderr);
+        assert!(run.stderr.contains("profile"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("`ps` and shell history"),
+            "says why: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("s3cret"), "{}", run.stderr);
+    }
+    // Not an option anywhere in the help, only the sandbox's own `--token`.
+    for command in ["plan", "apply", "dump", "validate", "show"] {
+        let help = run_in(dir.path(), &[command, "--help"], &[]);
+        assert!(!help.stdout.contains("--token"), "{command}: {}", help.stdout);
+    }
+    let help = run_in(dir.path(), &["--help"], &[]);
+    assert!(!help.stdout.contains("--token"), "{}", help.stdout);
+}
