@@ -169,3 +169,33 @@ fn a_token_flag_is_a_usage_error_that_says_where_the_token_comes_from() {
     let help = run_in(dir.path(), &["--help"], &[]);
     assert!(!help.stdout.contains("--token"), "{}", help.stdout);
 }
+
+#[test]
+fn a_host_ending_in_api_v1_is_caught_and_errors_name_the_path_requested() {
+    let env = Env::new(&[]);
+    env.write("groups.yaml", "groups:\n  - id: a\n");
+    let url = env.sandbox.url();
+    for pasted in [format!("{url}/api/v1"), format!("{url}/api/v1/")] {
+        let run = env.run(&["plan", "--host", &pasted]).expect(1);
+        assert!(
+            run.stderr
+                .contains(&format!("set the host to the organization URL alone: {url}")),
+            "{}",
+            run.stderr
+        );
+        let from_env = env
+            .run_with(&["plan"], &[("GDGROUPS_HOST", &pasted)])
+            .expect(1);
+        assert!(from_env.stderr.contains("ends in `/api/v1`"), "{}", from_env.stderr);
+    }
+    assert_eq!(env.sandbox.stats().total(), 0, "nothing was requested");
+    // Any other path is sent as given, and the error names the path that was requested.
+    let run = env
+        .run(&["plan", "--host", &format!("{url}/prefix")])
+        .expect(1);
+    assert!(
+        run.stderr.contains("GET /prefix/api/v1/entities/"),
+        "{}",
+        run.stderr
+    );
+}

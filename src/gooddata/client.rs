@@ -77,6 +77,9 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     base: String,
+    /// The path part of `base` (empty for an organization URL), which every request path
+    /// starts with; errors name the path actually requested.
+    base_path: String,
     timeout: Duration,
     max_attempts: u32,
     parallelism: usize,
@@ -86,6 +89,8 @@ struct Inner {
 
 /// A successful answer.
 struct Answer {
+    /// `METHOD /path` as requested, to name it in errors.
+    request: String,
     status: StatusCode,
     headers: HeaderMap,
     body: Vec<u8>,
@@ -140,10 +145,16 @@ impl Client {
         let http = builder
             .build()
             .map_err(|e| format!("cannot set up HTTP: {e}"))?;
+        let base = config.host.trim_end_matches('/').to_string();
+        let base_path = base
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|at| rest[at..].to_string()))
+            .unwrap_or_default();
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
-                base: config.host.trim_end_matches('/').to_string(),
+                base,
+                base_path,
                 timeout: config.timeout,
                 max_attempts: config.max_attempts.max(1),
                 parallelism: config.parallelism.max(1),
@@ -155,6 +166,13 @@ impl Client {
     /// The base URL requests go to.
     pub fn host(&self) -> &str {
         &self.inner.base
+    }
+
+    /// `METHOD /path` as it goes to the server (base path included, query left out): what
+    /// errors and logs name.
+    fn request_line(&self, method: &Method, path: &str) -> String {
+        let path = path.split('?').next().unwrap_or(path);
+        format!("{method} {}{path}", self.inner.base_path)
     }
 
     /// The live organization: every group and the bootstrap group, fetched concurrently. Costs
@@ -185,13 +203,13 @@ impl Client {
         let total = usize::try_from(total).unwrap_or(usize::MAX);
         if page_len < total {
             if page_len == 0 {
-                return Err(Self::malformed_listing(format!(
+                return Err(self.malformed_listing(format!(
                     "the first page is empty but totalElements is {total}"
                 )));
             }
             let pages = total.div_ceil(page_len);
             if pages > MAX_PAGES {
-                return Err(Self::malformed_listing(format!(
+                return Err(self.malformed_listing(format!(
                     "{pages} pages of {page_len} is more than gdgroups reads"
                 )));
             }
@@ -205,7 +223,7 @@ impl Client {
             }
         }
         if groups.len() != total {
-            return Err(Self::malformed_listing(format!(
+            return Err(self.malformed_listing(format!(
                 "the server announced {total} groups but the pages held {}; the groups probably changed while they were read, so run the command again",
                 groups.len()
             )));
@@ -231,14 +249,14 @@ impl Client {
                 return Ok(groups.into_values().collect());
             }
         }
-        Err(Self::malformed_listing(format!(
+        Err(self.malformed_listing(format!(
             "more than {MAX_PAGES} pages"
         )))
     }
 
-    fn malformed_listing(reason: String) -> ApiError {
+    fn malformed_listing(&self, reason: String) -> ApiError {
         ApiError::Malformed {
-            request: format!("GET {GROUPS}"),
+            request: self.request_line(&Method::GET, GROUPS),
             status: 200,
             reason,
             snippet: String::from("(several pages)"),
@@ -248,10 +266,10 @@ impl Client {
     async fn list_page(&self, page: usize, size: usize) -> Result<ListDocument, ApiError> {
         let path = format!("{GROUPS}?include=parents&page={page}&size={size}&metaInclude=page");
         let answer = self.send(Method::GET, &path, None).await.result?;
-        let doc: ListDocument = parse(&Method::GET, &path, &answer)?;
+        let doc: ListDocument = parse(&answer)?;
         if let Some(bad) = doc.data.iter().find(|r| r.kind != super::model::TYPE) {
             return Err(ApiError::Malformed {
-                request: format!("GET {path}"),
+                request: answer.request.clone(),
                 status: answer.status.as_u16(),
                 reason: format!("an entry of type `{}` in a user-group listing", bad.kind),
                 snippet: snippet(&answer.body),
@@ -269,7 +287,7 @@ impl Client {
                 struct One {
                     data: Resource,
                 }
-                let one: One = parse(&Method::GET, &path, &answer)?;
+                let one: One = parse(&answer)?;
                 Ok(Some(one.data.into_group()))
             }
             Err(e) if e.status() == Some(404) => Ok(None),
@@ -345,7 +363,7 @@ impl Client {
                 );
                 continue;
             }
-            let doc: OrganizationDocument = parse(&Method::GET, &path, &answer)?;
+            let doc: OrganizationDocument = parse(&answer)?;
             return Ok(doc
                 .data
                 .relationships
@@ -354,7 +372,7 @@ impl Client {
                 .map(|l| l.id));
         }
         Err(ApiError::Malformed {
-            request: format!("GET {path}"),
+            request: self.request_line(&Method::GET, &path),
             status: 302,
             reason: "too many redirects".into(),
             snippet: String::new(),
@@ -389,7 +407,7 @@ impl Client {
         let path =
             format!("/api/v1/actions/userManagement/userGroups?page={page}&size={PAGE_SIZE}");
         match self.send(Method::GET, &path, None).await.result {
-            Ok(answer) => parse(&Method::GET, &path, &answer).map(Some),
+            Ok(answer) => parse(&answer).map(Some),
             Err(e) if matches!(e.status(), Some(400 | 403..=405 | 501)) => Ok(None),
             Err(e) => Err(e),
         }
@@ -397,7 +415,7 @@ impl Client {
 
     /// Sends one request, retrying transient failures with capped, jittered exponential backoff.
     async fn send(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Sent {
-        let request = format!("{method} {}", path.split('?').next().unwrap_or(path));
+        let request = self.request_line(&method, path);
         let url = format!("{}{path}", self.inner.base);
         // Rate limiting is the server pacing us, not failing: it has a budget of its own.
         let (mut attempt, mut failures, mut throttled) = (0_u32, 0_u32, 0_u32);
@@ -469,6 +487,7 @@ impl Client {
             .to_vec();
         if status.is_success() || status.is_redirection() {
             return Ok(Answer {
+                request: request.to_string(),
                 status,
                 headers,
                 body,
@@ -574,7 +593,7 @@ fn body_of(group: &Group) -> Vec<u8> {
     serde_json::to_vec(&InDocument::new(group)).unwrap_or_default()
 }
 
-fn parse<T: DeserializeOwned>(method: &Method, path: &str, answer: &Answer) -> Result<T, ApiError> {
+fn parse<T: DeserializeOwned>(answer: &Answer) -> Result<T, ApiError> {
     serde_json::from_slice(&answer.body).map_err(|e| {
         let location = answer.headers.get(LOCATION).and_then(|v| v.to_str().ok());
         let looks_like = if let (true, Some(location)) = (answer.status.is_redirection(), location) {
@@ -585,7 +604,7 @@ fn parse<T: DeserializeOwned>(method: &Method, path: &str, answer: &Answer) -> R
             format!("not the expected JSON ({e})")
         };
         ApiError::Malformed {
-            request: format!("{method} {}", path.split('?').next().unwrap_or(path)),
+            request: answer.request.clone(),
             status: answer.status.as_u16(),
             reason: looks_like,
             snippet: snippet(&answer.body),
