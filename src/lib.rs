@@ -89,9 +89,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>, ctx: &Context) -> u8 {
 /// does come from, and why. The value typed is not repeated.
 fn token_flag(error: &clap::Error) -> Option<Error> {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
-    let arg = match (error.kind(), error.get(ContextKind::InvalidArg)) {
-        (ErrorKind::UnknownArgument, Some(ContextValue::String(arg))) => arg,
-        _ => return None,
+    let (ErrorKind::UnknownArgument, Some(ContextValue::String(arg))) =
+        (error.kind(), error.get(ContextKind::InvalidArg))
+    else {
+        return None;
     };
     (arg == "--token" || arg.starts_with("--token=")).then(|| {
         Error::Usage(

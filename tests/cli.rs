@@ -160,7 +160,10 @@ fn errors_have_one_label_with_colour_on() {
     .expect("write");
     for (args, env) in [
         (&["--color", "always", "validate"][..], &[][..]),
-        (&["validate"][..], &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")][..]),
+        (
+            &["validate"][..],
+            &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")][..],
+        ),
     ] {
         let run = run_in(dir.path(), args, env);
         assert_eq!(run.code, 1, "{run:?}");
@@ -173,7 +176,11 @@ fn errors_have_one_label_with_colour_on() {
         assert_eq!(plain.matches("error:").count(), 1, "{plain}");
     }
     // An error that is not located in the file gets the same single label.
-    let run = run_in(dir.path(), &["--color", "always", "plan", "-f", "missing.yaml"], &[]);
+    let run = run_in(
+        dir.path(),
+        &["--color", "always", "plan", "-f", "missing.yaml"],
+        &[],
+    );
     let plain = strip_ansi(&run.stderr);
     assert_eq!(plain.matches("error:").count(), 1, "{plain}");
 }

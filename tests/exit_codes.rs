@@ -84,12 +84,49 @@ fn an_unreachable_server_is_a_clear_error() {
     );
     assert_eq!(run.code, 1, "{run:?}");
     // The listing and the organization lookup run together; either may report first.
+    let error = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .expect("an error line");
     assert!(
-        run.stderr.contains("GET /api/v1/entities/"),
+        error.starts_with(
+            "error: could not reach http://127.0.0.1:9: the connection was refused (GET /api/v1/entities/"
+        ),
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("Connection refused"), "{}", run.stderr);
+    assert!(
+        error.contains("check that the server is running"),
+        "{error}"
+    );
+    assert!(error.contains("--host, GDGROUPS_HOST"), "{error}");
+    assert_eq!(
+        run.stderr
+            .lines()
+            .filter(|l| !l.starts_with("Reading"))
+            .count(),
+        1,
+        "one line: {}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("tcp connect error"), "{}", run.stderr);
+    // The transport's own words are there for whoever asks.
+    let verbose = run_in(
+        dir.path(),
+        &["-v", "plan", "--timeout", "2"],
+        &[
+            ("GDGROUPS_HOST", "http://127.0.0.1:9"),
+            ("GDGROUPS_TOKEN", "t"),
+        ],
+    );
+    assert!(
+        verbose
+            .stderr
+            .contains("tcp connect error: Connection refused"),
+        "{}",
+        verbose.stderr
+    );
 }
 
 #[test]
@@ -164,7 +201,11 @@ fn a_token_flag_is_a_usage_error_that_says_where_the_token_comes_from() {
     // Not an option anywhere in the help, only the sandbox's own `--token`.
     for command in ["plan", "apply", "dump", "validate", "show"] {
         let help = run_in(dir.path(), &[command, "--help"], &[]);
-        assert!(!help.stdout.contains("--token"), "{command}: {}", help.stdout);
+        assert!(
+            !help.stdout.contains("--token"),
+            "{command}: {}",
+            help.stdout
+        );
     }
     let help = run_in(dir.path(), &["--help"], &[]);
     assert!(!help.stdout.contains("--token"), "{}", help.stdout);
@@ -178,15 +219,20 @@ fn a_host_ending_in_api_v1_is_caught_and_errors_name_the_path_requested() {
     for pasted in [format!("{url}/api/v1"), format!("{url}/api/v1/")] {
         let run = env.run(&["plan", "--host", &pasted]).expect(1);
         assert!(
-            run.stderr
-                .contains(&format!("set the host to the organization URL alone: {url}")),
+            run.stderr.contains(&format!(
+                "set the host to the organization URL alone: {url}"
+            )),
             "{}",
             run.stderr
         );
         let from_env = env
             .run_with(&["plan"], &[("GDGROUPS_HOST", &pasted)])
             .expect(1);
-        assert!(from_env.stderr.contains("ends in `/api/v1`"), "{}", from_env.stderr);
+        assert!(
+            from_env.stderr.contains("ends in `/api/v1`"),
+            "{}",
+            from_env.stderr
+        );
     }
     assert_eq!(env.sandbox.stats().total(), 0, "nothing was requested");
     // Any other path is sent as given, and the error names the path that was requested.

@@ -249,9 +249,7 @@ impl Client {
                 return Ok(groups.into_values().collect());
             }
         }
-        Err(self.malformed_listing(format!(
-            "more than {MAX_PAGES} pages"
-        )))
+        Err(self.malformed_listing(format!("more than {MAX_PAGES} pages")))
     }
 
     fn malformed_listing(&self, reason: String) -> ApiError {
@@ -523,6 +521,17 @@ impl Client {
                 message: format!("{message} ({hint})"),
             };
         }
+        if error.is_connect() {
+            // The chain is for whoever debugs the network (`-v`); the error says what to check.
+            tracing::debug!(request = %request, "cannot connect: {message}");
+            let (cause, check) = unreachable_cause(error);
+            return ApiError::Unreachable {
+                request: request.to_string(),
+                host: self.inner.base.clone(),
+                cause,
+                check: check.to_string(),
+            };
+        }
         ApiError::Transport {
             request: request.to_string(),
             message,
@@ -580,6 +589,38 @@ fn certificate_hint(error: &(dyn std::error::Error + 'static)) -> Option<&'stati
         }
         _ => None,
     }
+}
+
+/// Why a connection could not be made, in a few words, and what to check.
+fn unreachable_cause(error: &(dyn std::error::Error + 'static)) -> (String, &'static str) {
+    let mut innermost = error.to_string();
+    let mut source = Some(error);
+    while let Some(e) = source {
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return (
+                "the connection was refused".into(),
+                "check that the server is running and listens at that address and port, and \
+                 check the host (--host, GDGROUPS_HOST or the profile)",
+            );
+        }
+        // hyper's resolver says only this much about itself; the lookup error follows it.
+        if e.to_string() == "dns error" {
+            return (
+                "its name could not be resolved".into(),
+                "check the host name for typos (--host, GDGROUPS_HOST or the profile), and \
+                 this machine's network, DNS or VPN",
+            );
+        }
+        innermost = e.to_string();
+        source = e.source();
+    }
+    (
+        innermost,
+        "check the host (--host, GDGROUPS_HOST or the profile), and this machine's network, \
+         proxy or firewall",
+    )
 }
 
 fn collect(groups: &mut BTreeMap<String, Group>, data: Vec<Resource>) {
@@ -723,6 +764,44 @@ mod tests {
         assert!(hint(E::Expired).is_some_and(|h| h.contains("clock")));
         assert_eq!(hint(E::Revoked), None);
         assert_eq!(certificate_hint(&std::io::Error::other("reset")), None);
+    }
+
+    #[test]
+    fn unreachable_servers_get_a_cause_and_what_to_check() {
+        #[derive(Debug)]
+        struct Wrapper(&'static str, Box<dyn std::error::Error + Send + Sync>);
+        impl std::fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+        impl std::error::Error for Wrapper {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(self.1.as_ref())
+            }
+        }
+        let refused = Wrapper(
+            "tcp connect error",
+            Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+        );
+        let (cause, check) =
+            unreachable_cause(&Wrapper("client error (Connect)", Box::new(refused)));
+        assert_eq!(cause, "the connection was refused");
+        assert!(check.contains("server is running"), "{check}");
+        let dns = Wrapper(
+            "dns error",
+            Box::new(std::io::Error::other(
+                "failed to lookup address information",
+            )),
+        );
+        let (cause, check) = unreachable_cause(&Wrapper("client error (Connect)", Box::new(dns)));
+        assert_eq!(cause, "its name could not be resolved");
+        assert!(check.contains("typos"), "{check}");
+        let other = Wrapper(
+            "client error (Connect)",
+            Box::new(std::io::Error::other("no route")),
+        );
+        assert_eq!(unreachable_cause(&other).0, "no route");
     }
 
     #[test]
