@@ -128,13 +128,16 @@ pub enum Command {
 #[derive(Debug, Args, Clone)]
 pub struct FileArgs {
     /// The groups file (YAML or JSON; CSV when it ends in `.csv`).
+    // Not a clap default, so that a missing file the user did not name gets its own advice;
+    // the help shows the default as clap would.
     #[arg(
         short = 'f',
         long = "file",
         value_name = "FILE",
-        default_value = "groups.yaml"
+        help = "The groups file (YAML or JSON; CSV when it ends in `.csv`) [default: groups.yaml]",
+        long_help = "The groups file (YAML or JSON; CSV when it ends in `.csv`)\n\n[default: groups.yaml]"
     )]
-    pub file: PathBuf,
+    pub file: Option<PathBuf>,
     /// Only touch listed groups; `active: false` deletes (also `mode: incremental` in the file).
     #[arg(long)]
     pub incremental: bool,
@@ -142,6 +145,18 @@ pub struct FileArgs {
     #[arg(long)]
     pub allow_empty: bool,
 }
+
+impl FileArgs {
+    /// The file `-f` names, or `groups.yaml` in the current directory.
+    pub fn path(&self) -> &std::path::Path {
+        self.file
+            .as_deref()
+            .unwrap_or(std::path::Path::new(DEFAULT_FILE))
+    }
+}
+
+/// The groups file read when `-f` is not given.
+pub const DEFAULT_FILE: &str = "groups.yaml";
 
 /// `gdgroups validate`.
 #[derive(Debug, Args)]

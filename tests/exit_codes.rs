@@ -245,3 +245,24 @@ fn a_host_ending_in_api_v1_is_caught_and_errors_name_the_path_requested() {
         run.stderr
     );
 }
+
+#[test]
+fn a_missing_file_says_so_and_how_to_name_another() {
+    let dir = tempfile::tempdir().expect("dir");
+    let run = run_in(dir.path(), &["validate"], &[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.starts_with("error: groups.yaml: no such file\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("`-f FILE`"), "{}", run.stderr);
+    let run = run_in(dir.path(), &["plan", "-f", "other.yaml"], &[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.starts_with("error: other.yaml: no such file\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("os error"), "{}", run.stderr);
+}

@@ -39,7 +39,23 @@ pub(crate) fn load_desired(args: &FileArgs) -> Result<Desired, Error> {
         incremental: args.incremental,
         allow_empty: true,
     };
-    let desired = desired::load(&args.file, options).map_err(Error::Input)?;
+    let path = args.path();
+    if !path.exists() && path.symlink_metadata().is_err() {
+        let shown = path.display();
+        let help = if args.file.is_none() {
+            format!(
+                "gdgroups reads {shown} in the current directory unless `-f FILE` names another \
+                 (for example `-f examples/groups.yaml`); `gdgroups dump -o {shown}` writes one \
+                 from the live groups"
+            )
+        } else {
+            "check the path; a relative one starts in the current directory".to_string()
+        };
+        return Err(Error::Io(format!(
+            "{shown}: no such file\n  = help: {help}"
+        )));
+    }
+    let desired = desired::load(path, options).map_err(Error::Input)?;
     if desired.mode == Mode::Full && desired.groups.is_empty() && !args.allow_empty {
         return Err(Error::Refused(format!(
             "{} declares no groups: in full mode that deletes every group that is not protected or ignored. \
