@@ -29,6 +29,17 @@ pub enum Error {
     Refused(String),
 }
 
+impl From<crate::plan::document::PlanFileError> for Error {
+    /// An edited plan is refused like a stale one (exit 4): it is not what was reviewed.
+    fn from(error: crate::plan::document::PlanFileError) -> Self {
+        use crate::plan::document::PlanFileError;
+        match error {
+            PlanFileError::Edited(message) => Error::Refused(message),
+            PlanFileError::Unreadable(message) => Error::Io(message),
+        }
+    }
+}
+
 impl Error {
     /// The error as the command line reports it: `error: ` and the message, the label in colour
     /// when `color` is set. Problems of the groups file carry one label each, since there may be

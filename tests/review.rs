@@ -85,7 +85,8 @@ fn a_plan_for_another_host_or_edited_by_hand_is_refused() {
         "edited.json",
         &text.replacen("\"action\": \"delete\"", "\"action\": \"create\"", 1),
     );
-    let run = env.run(&["apply", "edited.json"]).expect(1);
+    // Refused like a stale plan: it is not the plan that was reviewed.
+    let run = env.run(&["apply", "edited.json"]).expect(4);
     assert!(
         run.stderr.contains("changed after it was made"),
         "{}",

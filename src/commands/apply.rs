@@ -19,7 +19,7 @@ use crate::render;
 pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exit, Error> {
     let parallelism = usize::from(args.parallelism);
     let (client, live, plan) = if let Some(path) = &args.plan {
-        let doc = PlanDocument::load(path).map_err(Error::Io)?;
+        let doc = PlanDocument::load(path)?;
         let client = connect(ctx, parallelism)?;
         if !same_host(&doc.plan.host, client.host()) {
             return Err(Error::Refused(format!(

@@ -7,7 +7,7 @@ use crate::plan::document::PlanDocument;
 
 /// Runs `show`.
 pub fn run(args: &ShowArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
-    let doc = PlanDocument::load(&args.plan).map_err(Error::Io)?;
+    let doc = PlanDocument::load(&args.plan)?;
     ctx.out.data(&render_document(&doc, &args.render, &ctx.out));
     Ok(Exit::Success)
 }

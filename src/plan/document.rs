@@ -13,6 +13,18 @@ use crate::live::{Live, hex};
 /// The `format_version` this gdgroups writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Why a saved plan cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanFileError {
+    /// Not a gdgroups plan this version reads: unreadable, invalid JSON, another format version.
+    #[error("{0}")]
+    Unreadable(String),
+    /// A valid plan whose content no longer matches its hash: it was edited after it was made,
+    /// so it is not the plan that was reviewed.
+    #[error("{0}")]
+    Edited(String),
+}
+
 /// A plan as saved by `plan --out` and printed by `--format json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanDocument {
@@ -81,9 +93,10 @@ impl PlanDocument {
     }
 
     /// Parses and checks a saved plan: its format version, and that its hash matches.
-    pub fn from_json(path: &str, text: &str) -> Result<Self, String> {
+    pub fn from_json(path: &str, text: &str) -> Result<Self, PlanFileError> {
+        use PlanFileError::Unreadable;
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            format!("{path} is not a gdgroups plan (invalid JSON at line {}, column {}: {e}); make it again with `gdgroups plan --out`", e.line(), e.column())
+            Unreadable(format!("{path} is not a gdgroups plan (invalid JSON at line {}, column {}: {e}); make it again with `gdgroups plan --out`", e.line(), e.column()))
         })?;
         match value
             .get("format_version")
@@ -91,35 +104,35 @@ impl PlanDocument {
         {
             Some(v) if v == u64::from(FORMAT_VERSION) => {}
             Some(v) => {
-                return Err(format!(
+                return Err(Unreadable(format!(
                     "{path} has format_version {v}, but this gdgroups ({}) reads version {FORMAT_VERSION}; make the plan again with this version",
                     crate::VERSION
-                ));
+                )));
             }
             None => {
-                return Err(format!(
+                return Err(Unreadable(format!(
                     "{path} is not a gdgroups plan: it has no format_version"
-                ));
+                )));
             }
         }
         let doc: Self = serde_json::from_value(value)
-            .map_err(|e| format!("{path} is not a valid gdgroups plan: {e}"))?;
+            .map_err(|e| Unreadable(format!("{path} is not a valid gdgroups plan: {e}")))?;
         if doc.content_hash() != doc.plan_hash {
-            return Err(format!(
+            return Err(PlanFileError::Edited(format!(
                 "{path} was changed after it was made (its plan_hash does not match its content); a reviewed plan must be applied as it was made: run `gdgroups plan --out` again"
-            ));
+            )));
         }
         Ok(doc)
     }
 
     /// Reads and checks a saved plan file.
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let bytes = fs_err::read(path).map_err(|e| e.to_string())?;
+    pub fn load(path: &Path) -> Result<Self, PlanFileError> {
+        let bytes = fs_err::read(path).map_err(|e| PlanFileError::Unreadable(e.to_string()))?;
         let text = String::from_utf8(bytes).map_err(|_| {
-            format!(
+            PlanFileError::Unreadable(format!(
                 "{} is not a gdgroups plan: it is not UTF-8 text",
                 path.display()
-            )
+            ))
         })?;
         Self::from_json(&path.display().to_string(), &text)
     }
@@ -251,17 +264,20 @@ mod tests {
         assert!(
             PlanDocument::from_json("plan.json", &edited)
                 .unwrap_err()
+                .to_string()
                 .contains("changed after it was made")
         );
         let future = text.replace("\"format_version\": 1", "\"format_version\": 99");
         assert!(
             PlanDocument::from_json("plan.json", &future)
                 .unwrap_err()
+                .to_string()
                 .contains("format_version 99")
         );
         assert!(
             PlanDocument::from_json("plan.json", "{\"format_version\": 1")
                 .unwrap_err()
+                .to_string()
                 .contains("invalid JSON")
         );
         assert!(!text.contains("token"));
