@@ -51,6 +51,32 @@ fn plan_out_then_apply_the_saved_plan() {
 }
 
 #[test]
+fn a_saved_plan_applied_twice_says_it_was_already_applied() {
+    let env = env();
+    env.run(&["plan", "--out", "plan.json"]).expect(0);
+    env.run(&["apply", "plan.json"]).expect(0);
+    let after = env.sandbox.groups();
+    let again = env
+        .run(&["apply", "plan.json", "--report", "report.json"])
+        .expect(0);
+    assert!(
+        again.stderr.contains("plan.json was already applied"),
+        "{}",
+        again.stderr
+    );
+    assert!(!again.stderr.contains("stale"), "{}", again.stderr);
+    assert_eq!(env.sandbox.groups(), after, "nothing changed");
+    // Anything else that moved is still stale.
+    env.sandbox.upsert_group(Group::new("newcomer"));
+    let moved = env.run(&["apply", "plan.json"]).expect(4);
+    assert!(
+        moved.stderr.contains("the plan is stale"),
+        "{}",
+        moved.stderr
+    );
+}
+
+#[test]
 fn a_stale_plan_is_refused_and_names_what_moved() {
     let env = env();
     env.run(&["plan", "--out", "plan.json"]).expect(0);

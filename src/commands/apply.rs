@@ -11,7 +11,7 @@ use crate::cli::ApplyArgs;
 use crate::error::{Error, Exit};
 use crate::output::Output;
 use crate::plan::Action;
-use crate::plan::document::{PlanDocument, moved_since, write_atomically};
+use crate::plan::document::{PlanDocument, already_applied, moved_since, write_atomically};
 use crate::plan::safety;
 use crate::render;
 
@@ -35,6 +35,14 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
         ));
         let live = client.fetch_live().await?;
         if let Some(moved) = moved_since(&doc.plan, &live) {
+            if already_applied(&doc.plan, &live) {
+                ctx.out.always(&format!(
+                    "{} was already applied: the live groups are what it leads to. Nothing to do.",
+                    path.display()
+                ));
+                write_report(args, &Report::default())?;
+                return Ok(Exit::Success);
+            }
             return Err(Error::Refused(format!(
                 "the plan is stale: the live groups changed since it was made ({}); nothing was applied. Make and review a new plan",
                 moved.describe()

@@ -185,17 +185,21 @@ impl Moved {
     }
 }
 
-/// Compares the live groups now with those the plan was computed from; `Some` when they moved.
-pub fn moved_since(plan: &Plan, live: &Live) -> Option<Moved> {
-    let patterns: Vec<crate::desired::Pattern> = plan
-        .source
+/// The `ignore:` patterns the plan was made with: ignored groups are left out of the comparison.
+fn ignored(plan: &Plan) -> Vec<crate::desired::Pattern> {
+    plan.source
         .ignore
         .iter()
         .map(|g| crate::desired::Pattern {
             glob: g.clone(),
             span: crate::diagnostic::Span::default(),
         })
-        .collect();
+        .collect()
+}
+
+/// Compares the live groups now with those the plan was computed from; `Some` when they moved.
+pub fn moved_since(plan: &Plan, live: &Live) -> Option<Moved> {
+    let patterns = ignored(plan);
     let keep = |id: &str| !patterns.iter().any(|p| p.matches(id));
     if live.fingerprint(keep) == plan.source.live_fingerprint
         && live.bootstrap_group == plan.source.bootstrap_group
@@ -218,6 +222,21 @@ pub fn moved_since(plan: &Plan, live: &Live) -> Option<Moved> {
         .cloned()
         .collect();
     Some(moved)
+}
+
+/// Whether the live groups are exactly what the plan leads to: it was applied already (most
+/// often, this same plan a second time). Worth asking only once they moved.
+pub fn already_applied(plan: &Plan, live: &Live) -> bool {
+    let patterns = ignored(plan);
+    let keep = |id: &str| !patterns.iter().any(|p| p.matches(id));
+    let mut after = plan.source.live_groups.clone();
+    for change in plan.actionable() {
+        match &change.after {
+            Some(group) => after.insert(change.id.clone(), crate::live::digest(group)),
+            None => after.remove(&change.id),
+        };
+    }
+    live.bootstrap_group == plan.source.bootstrap_group && live.digests(keep) == after
 }
 
 #[cfg(test)]
@@ -321,6 +340,24 @@ mod tests {
         let now = Live::new([Group::new("a").with_name("renamed"), Group::new("c")]);
         let moved = moved_since(&plan, &now).expect("moved");
         assert_eq!(moved.describe(), "appeared: c; vanished: b; changed: a");
+    }
+
+    #[test]
+    fn a_plan_is_already_applied_when_the_live_groups_are_its_after_state() {
+        let before = Live::new([Group::new("a"), Group::new("b"), Group::new("jit-1")]);
+        let mut plan = plan_for(&before);
+        // plan_for declares nothing: a and b are deleted, jit-1 is ignored.
+        assert!(!already_applied(&plan, &before));
+        let after = Live::new([Group::new("jit-2")]);
+        assert!(already_applied(&plan, &after));
+        let half = Live::new([Group::new("b")]);
+        assert!(!already_applied(&plan, &half));
+        let more = Live::new([Group::new("c")]);
+        assert!(!already_applied(&plan, &more));
+        // A delete held by --no-delete was never carried out.
+        plan.hold_deletes("--no-delete");
+        assert!(!already_applied(&plan, &after));
+        assert!(already_applied(&plan, &before));
     }
 
     #[test]
