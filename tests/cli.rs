@@ -143,10 +143,46 @@ fn quiet_and_verbose() {
     assert!(verbose.stderr.contains("ms="), "{}", verbose.stderr);
     assert!(verbose.stderr.contains("trace_id="), "{}", verbose.stderr);
 
+    // `plan -q`: the summary and nothing else (the formats asked for by name stay whole).
+    env.write("groups.yaml", "groups:\n  - id: a\n  - id: b\n");
+    let quiet_plan = env.run(&["-q", "plan"]).expect(0);
+    assert_eq!(
+        quiet_plan.stdout,
+        "Plan: 1 to create, 0 to update, 0 to delete. 1 unchanged, 0 ignored, 1 protected.\n"
+    );
+    assert_eq!(quiet_plan.stderr, "");
+    let json = env.run(&["-q", "plan", "--format", "json"]).expect(0);
+    assert!(json.stdout.contains("\"operations\""), "{}", json.stdout);
+    // `apply -q`: the final summary only, not the plan.
+    let quiet_apply = env.run(&["-q", "apply", "--auto-approve"]).expect(0);
+    assert_eq!(quiet_apply.stdout, "");
+    assert_eq!(
+        quiet_apply.stderr,
+        "Apply complete: 1 created, 0 updated, 0 deleted.\n"
+    );
+    let nothing = env.run(&["-q", "apply", "--auto-approve"]).expect(0);
+    assert_eq!(
+        (nothing.stdout.as_str(), nothing.stderr.as_str()),
+        ("", "No changes. Live groups match groups.yaml.\n")
+    );
+
     let quiet_default = env.run(&["plan"]).expect(0);
     assert!(
         !quiet_default.stderr.contains("status=200"),
         "no request logs without -v"
+    );
+}
+
+#[test]
+fn no_changes_names_the_file_that_was_used() {
+    let env = Env::new(&[Group::new("a")]);
+    env.write("teams.yaml", "groups:\n  - id: a\n");
+    let run = env.run(&["plan", "-f", "teams.yaml"]).expect(0);
+    assert!(
+        run.stdout
+            .starts_with("No changes. Live groups match teams.yaml.\n"),
+        "{}",
+        run.stdout
     );
 }
 

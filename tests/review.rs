@@ -209,4 +209,10 @@ fn a_large_markdown_plan_stays_within_budget() {
         ])
         .expect(0);
     assert!(tight.stdout.contains("old-0999"));
+    assert!(
+        tight.stdout.contains("Shortened to fit the size limit")
+            && tight.stdout.contains("`gdgroups show plan.json`"),
+        "says what was left out and where to see it: {}",
+        tight.stdout
+    );
 }

@@ -10,15 +10,15 @@ use crate::apply::{self, Cancel, ChangeReport, Outcome, Progress, Report};
 use crate::cli::ApplyArgs;
 use crate::error::{Error, Exit};
 use crate::output::Output;
-use crate::plan::Action;
 use crate::plan::document::{PlanDocument, already_applied, moved_since, write_atomically};
 use crate::plan::safety;
+use crate::plan::{Action, Plan};
 use crate::render;
 
 /// Runs `apply`: a saved plan after the stale check, or a fresh plan after approval.
 pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exit, Error> {
     let parallelism = usize::from(args.parallelism);
-    let (client, live, plan) = if let Some(path) = &args.plan {
+    let (client, live, plan, file) = if let Some(path) = &args.plan {
         let doc = PlanDocument::load(path)?;
         let client = connect(ctx, parallelism)?;
         if !same_host(&doc.plan.host, client.host()) {
@@ -52,30 +52,28 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
         if args.safety.no_delete {
             plan.hold_deletes("--no-delete");
         }
-        ctx.out.data(&render::human::render_fitted(
-            &plan,
-            ctx.out.color,
-            ctx.out.width,
-        ));
+        show_plan(&ctx.out, &plan, None, false);
         safety::check(&plan, &args.safety.thresholds(plan.source.safety))
             .map_err(Error::Refused)?;
-        (client, live, plan)
+        (client, live, plan, None)
     } else {
-        let (client, _, live, plan) =
+        let (client, desired, live, plan) =
             fresh_plan(ctx, &args.file, args.safety.no_delete, parallelism).await?;
-        ctx.out.data(&render::human::render_fitted(
-            &plan,
-            ctx.out.color,
-            ctx.out.width,
-        ));
+        let asking = plan.summary.has_changes() && !args.auto_approve;
+        show_plan(&ctx.out, &plan, Some(&desired.path), asking);
         safety::check(&plan, &args.safety.thresholds(plan.source.safety))
             .map_err(Error::Refused)?;
-        if plan.summary.has_changes() && !args.auto_approve {
+        if asking {
             approve(&ctx.out)?;
         }
-        (client, live, plan)
+        (client, live, plan, Some(desired.path))
     };
     if !plan.summary.has_changes() {
+        if ctx.out.quiet {
+            // The plan was not shown, so this is the run's final summary.
+            ctx.out
+                .always(&render::human::summary(&plan, file.as_deref()));
+        }
         write_report(args, &Report::default())?;
         return Ok(Exit::Success);
     }
@@ -92,6 +90,16 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
     } else {
         Exit::Partial
     })
+}
+
+/// Shows the plan on stdout before it is carried out. With `-q` only when someone is asked to
+/// approve it: nobody approves what they cannot see.
+fn show_plan(out: &Output, plan: &Plan, file: Option<&str>, asking: bool) {
+    if !out.quiet || asking {
+        out.data(&render::human::render_fitted(
+            plan, out.color, out.width, file,
+        ));
+    }
 }
 
 /// Hosts are the same when they differ only in a trailing slash or letter case of the host name.

@@ -92,15 +92,22 @@ pub(crate) async fn fresh_plan(
     Ok((client, desired, live, plan))
 }
 
-/// Renders a plan document in the requested format.
+/// Renders a plan document in the requested format. `-q` leaves one line of the human format
+/// (the summary); the other formats are data that was asked for by name.
 pub(crate) fn render_document(
     doc: &PlanDocument,
     args: &RenderArgs,
     out: &crate::output::Output,
+    files: render::Files<'_>,
 ) -> String {
     match args.format {
-        Format::Human => render::human::render_fitted(&doc.plan, out.color, out.width),
-        Format::Markdown => render::markdown::render(doc, args.max_bytes),
+        Format::Human if out.quiet => {
+            format!("{}\n", render::human::summary(&doc.plan, files.groups))
+        }
+        Format::Human => {
+            render::human::render_fitted(&doc.plan, out.color, out.width, files.groups)
+        }
+        Format::Markdown => render::markdown::render(doc, args.max_bytes, files),
         Format::Json => doc.to_json(),
     }
 }
