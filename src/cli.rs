@@ -264,6 +264,9 @@ pub struct DumpArgs {
     /// Write to this file (atomically) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace the -o file if it exists (a hand-edited groups file would lose its edits).
+    #[arg(long, requires = "output")]
+    pub force: bool,
 }
 
 /// `gdgroups completions`.
