@@ -80,19 +80,29 @@ impl Diagnostics {
 
     /// [`Diagnostics::render`] with each `error:` label in colour when `color` is set.
     pub fn render_styled(&self, color: bool) -> String {
+        self.render_labelled(&format!("{} ", error_label(color)))
+    }
+
+    /// [`Diagnostics::render`] without the `error:` labels, for a message that gets its label
+    /// where it is reported (a refusal located in the file).
+    pub fn render_unlabelled(&self) -> String {
+        self.render_labelled("")
+    }
+
+    fn render_labelled(&self, label: &str) -> String {
         let mut out = String::new();
         for (i, d) in self.items.iter().enumerate() {
             if i > 0 {
                 out.push('\n');
             }
-            self.render_one(d, &error_label(color), &mut out);
+            self.render_one(d, label, &mut out);
         }
         out
     }
 
     fn render_one(&self, d: &Diagnostic, label: &str, out: &mut String) {
         use fmt::Write as _;
-        let _ = writeln!(out, "{label} {}", d.message);
+        let _ = writeln!(out, "{label}{}", d.message);
         if let Some(span) = d.span {
             let line_text = self.source.lines().nth(span.line.saturating_sub(1));
             let gutter = span.line.to_string().len();

@@ -135,7 +135,16 @@ fn an_empty_file_is_refused_with_4_unless_allowed() {
     env.write("groups.yaml", "groups: []\n");
     let run = env.run(&["apply", "--auto-approve"]).expect(4);
     assert!(run.stderr.contains("--allow-empty"), "{}", run.stderr);
-    env.run(&["validate"]).expect(4);
+    // Located like every other problem of the file: file:line:col and the line itself.
+    env.write("groups.yaml", "# nothing yet\nprotected: [x]\ngroups: []\n");
+    let run = env.run(&["validate"]).expect(4);
+    assert!(
+        run.stderr
+            .contains(" --> groups.yaml:3:1\n  |\n3 | groups: []\n  | ^^^^^^\n"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.matches("error:").count(), 1, "{}", run.stderr);
     assert_eq!(env.groups().len(), 2, "nothing was deleted");
     let run = env
         .run(&[

@@ -57,11 +57,17 @@ pub(crate) fn load_desired(args: &FileArgs) -> Result<Desired, Error> {
     }
     let desired = desired::load(path, options).map_err(Error::Input)?;
     if desired.mode == Mode::Full && desired.groups.is_empty() && !args.allow_empty {
-        return Err(Error::Refused(format!(
-            "{} declares no groups: in full mode that deletes every group that is not protected or ignored. \
-             Pass --allow-empty if that is really meant, or --incremental (`mode: incremental` in YAML) to change only some groups",
-            desired.path
-        )));
+        // Checked again without the allowance, for the parser's located problem: it points at
+        // the `groups:` line like every other problem of the file.
+        let strict = LoadOptions {
+            allow_empty: false,
+            ..options
+        };
+        let located = match desired::parse(&desired.path, &desired.source, strict) {
+            Err(diagnostics) => diagnostics.render_unlabelled().trim_end().to_string(),
+            Ok(_) => format!("{} declares no groups", desired.path),
+        };
+        return Err(Error::Refused(located));
     }
     Ok(desired)
 }
