@@ -119,9 +119,11 @@ pub enum Command {
         after_help = "Examples:\n  gdgroups completions bash > ~/.local/share/bash-completion/completions/gdgroups\n  gdgroups completions zsh > ~/.zfunc/_gdgroups"
     )]
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    #[command(after_help = "Example:\n  gdgroups man > gdgroups.1 && man ./gdgroups.1")]
-    Man,
+    /// Print the man page (roff), or write one page per command with --dir.
+    #[command(after_help = "Examples:
+  gdgroups man --dir ~/.local/share/man/man1 && man gdgroups-plan
+  gdgroups man > gdgroups.1 && man ./gdgroups.1")]
+    Man(ManArgs),
 }
 
 /// Where the desired state comes from.
@@ -275,6 +277,15 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `gdgroups man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write gdgroups.1 and a page per command (gdgroups-plan.1, …) into this directory,
+    /// creating it if needed, instead of printing gdgroups.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// `gdgroups show`.

@@ -122,7 +122,7 @@ async fn dispatch(command: &Command, ctx: &Ctx<'_>) -> Result<Exit, Error> {
         Command::Validate(args) => commands::validate::run(args, ctx),
         Command::Show(args) => commands::show::run(args, ctx),
         Command::Completions(args) => commands::completions::completions(args, ctx),
-        Command::Man => commands::completions::man(ctx),
+        Command::Man(args) => commands::man::run(args, ctx),
         Command::Schema => commands::schema::run(ctx),
         Command::Dump(args) => commands::dump::run(args, ctx).await,
         Command::Plan(args) => commands::plan::run(args, ctx).await,

@@ -80,6 +80,89 @@ fn completions_cover_every_subcommand_in_every_shell() {
 }
 
 #[test]
+fn man_pages_cover_every_command_and_every_page_they_refer_to() {
+    use clap::CommandFactory as _;
+    let dir = tempfile::tempdir().expect("dir");
+    let run = run_in(dir.path(), &["man", "--dir", "pages"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let mut pages = std::collections::BTreeMap::new();
+    for entry in fs_err::read_dir(dir.path().join("pages")).expect("pages") {
+        let path = entry.expect("entry").path();
+        let roff = fs_err::read_to_string(&path).expect("page");
+        // Roff escapes dashes and marks bold and roman; what a reader sees is the plain text.
+        let text = roff
+            .replace("\\-", "-")
+            .replace("\\fB", "")
+            .replace("\\fR", "")
+            .replace("\\fI", "");
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        pages.insert(name, text);
+    }
+    let top = run_in(dir.path(), &["man"], &[]);
+    assert_eq!(
+        top.stdout
+            .replace("\\-", "-")
+            .replace("\\fB", "")
+            .replace("\\fR", "")
+            .replace("\\fI", ""),
+        pages["gdgroups.1"],
+        "`gdgroups man` prints gdgroups.1"
+    );
+    // Every page another page refers to exists.
+    for (name, text) in &pages {
+        for (at, _) in text.match_indices("(1)") {
+            let before = &text[..at];
+            let start = before
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .map_or(0, |i| i + 1);
+            let referred = &before[start..];
+            if referred.starts_with("gdgroups") {
+                assert!(
+                    pages.contains_key(&format!("{referred}.1")),
+                    "{name} refers to {referred}(1), which was not produced"
+                );
+            }
+        }
+    }
+    // One page per command, each with every option, the exit codes and the environment.
+    let mut cli = gdgroups::cli::Cli::command();
+    cli.build();
+    for command in
+        std::iter::once(&cli).chain(cli.get_subcommands().filter(|c| c.get_name() != "help"))
+    {
+        let name = match command.get_name() {
+            "gdgroups" => "gdgroups.1".to_string(),
+            sub => format!("gdgroups-{sub}.1"),
+        };
+        let text = pages.get(&name).unwrap_or_else(|| panic!("no page {name}"));
+        for arg in command.get_arguments().filter(|a| !a.is_hide_set()) {
+            if let Some(long) = arg.get_long() {
+                assert!(text.contains(&format!("--{long}")), "{name} lacks --{long}");
+            }
+        }
+        assert!(text.contains(".SH \"EXIT STATUS\""), "{name}");
+        for code in ["0", "1", "2", "3", "4", "64", "130"] {
+            assert!(
+                text.contains(&format!(".TP\n{code}\n")),
+                "{name} lacks exit code {code}"
+            );
+        }
+        for variable in [
+            "GDGROUPS_HOST",
+            "GDGROUPS_TOKEN",
+            "GOODDATA_TOKEN",
+            "SSL_CERT_FILE",
+        ] {
+            assert!(text.contains(variable), "{name} lacks {variable}");
+        }
+    }
+}
+
+#[test]
 fn colour_follows_flags_and_environment() {
     let env = Env::new(&[Group::new("old")]);
     env.write("groups.yaml", "groups:\n  - id: new\n");

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod completions;
 pub mod dump;
+pub mod man;
 pub mod plan;
 pub mod sandbox;
 pub mod schema;
