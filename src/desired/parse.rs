@@ -60,7 +60,7 @@ pub(super) fn load(path: &Path, options: LoadOptions) -> Result<Desired, Diagnos
     // fs-err messages name the path, so the user sees which file could not be opened.
     let metadata = fs_err::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => fail(
-            "no such file".to_string(),
+            format!("{display}: no such file"),
             "check the path, or name another file with `-f`",
         ),
         _ => fail(
