@@ -143,7 +143,7 @@ fn approve(out: &Output) -> Result<(), Error> {
 const LISTED: usize = 10;
 
 /// `Apply complete: 1 created, 1 updated, 1 deleted.`, or the failures and skips with reasons,
-/// at most [`LISTED`] of each; `report_file` is where the rest can be read.
+/// at most ten of each; `report_file` is where the rest can be read.
 pub fn final_summary(report: &Report, report_file: Option<&Path>) -> String {
     let counts = format!(
         "{} created, {} updated, {} deleted",
