@@ -5,6 +5,7 @@
 //! [`live::Live`], [`plan::compute`] diffs them without any I/O, and the plan is rendered
 //! ([`render`]) or carried out ([`apply`]). [`sandbox`] is a local GoodData user-group API.
 
+pub mod access;
 pub mod apply;
 pub mod cli;
 pub mod commands;

@@ -6,6 +6,10 @@ use sha2::{Digest, Sha256};
 
 use crate::group::{DEFAULT_BOOTSTRAP_GROUP, Group};
 
+pub mod access;
+
+pub use access::{LiveAccess, TokenUser, Unrecognized};
+
 /// The user groups of an organization, keyed by id, plus what the server told about them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Live {

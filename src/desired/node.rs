@@ -427,7 +427,7 @@ fn merge_error(span: Span) -> Diagnostic {
 
 fn too_deep(span: Span) -> Diagnostic {
     Diagnostic::at(span, "the file is nested too deeply for a groups file")
-        .with_hint("groups files are three levels deep: `groups:`, a group, its `parents`")
+        .with_hint("groups files are a few levels deep: `groups:`, a group, its `workspaces`, a workspace's `permissions`")
 }
 
 fn to_span(span: &YamlSpan) -> Span {

@@ -23,11 +23,28 @@ use crate::live::Live;
 const MEDIA_TYPE: &str = "application/vnd.gooddata.api+json";
 const GROUPS: &str = "/api/v1/entities/userGroups";
 /// Page size asked for; a server may answer with smaller pages, which the listing handles.
-const PAGE_SIZE: usize = 500;
+pub(super) const PAGE_SIZE: usize = 500;
 /// How many 429 answers one request accepts before giving up.
 const MAX_THROTTLED: u32 = 30;
 /// A listing longer than this many pages is treated as a misbehaving server, not looped over.
-const MAX_PAGES: usize = 100_000;
+pub(super) const MAX_PAGES: usize = 100_000;
+
+/// What a request's body and answer are: JSON:API documents (the entity API, the default) or
+/// plain JSON (the action and layout APIs, which produce and consume `application/json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Media {
+    JsonApi,
+    Json,
+}
+
+impl Media {
+    fn as_str(self) -> &'static str {
+        match self {
+            Media::JsonApi => MEDIA_TYPE,
+            Media::Json => "application/json",
+        }
+    }
+}
 
 /// Everything a [`Client`] needs; built from flags, environment and profiles by the CLI.
 #[derive(Debug, Clone)]
@@ -88,19 +105,19 @@ struct Inner {
 }
 
 /// A successful answer.
-struct Answer {
+pub(super) struct Answer {
     /// `METHOD /path` as requested, to name it in errors.
-    request: String,
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
+    pub(super) request: String,
+    pub(super) status: StatusCode,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Vec<u8>,
 }
 
 /// The result of a call plus whether it took more than one attempt (a retried write may already
 /// have been carried out by an attempt whose answer was lost).
-struct Sent {
-    result: Result<Answer, ApiError>,
-    retried: bool,
+pub(super) struct Sent {
+    pub(super) result: Result<Answer, ApiError>,
+    pub(super) retried: bool,
 }
 
 impl Client {
@@ -168,9 +185,14 @@ impl Client {
         &self.inner.base
     }
 
+    /// At most this many requests of one listing go out at once.
+    pub(super) fn parallelism(&self) -> usize {
+        self.inner.parallelism
+    }
+
     /// `METHOD /path` as it goes to the server (base path included, query left out): what
     /// errors and logs name.
-    fn request_line(&self, method: &Method, path: &str) -> String {
+    pub(super) fn request_line(&self, method: &Method, path: &str) -> String {
         let path = path.split('?').next().unwrap_or(path);
         format!("{method} {}{path}", self.inner.base_path)
     }
@@ -411,8 +433,19 @@ impl Client {
         }
     }
 
-    /// Sends one request, retrying transient failures with capped, jittered exponential backoff.
+    /// Sends one JSON:API request; see [`Client::send_as`].
     async fn send(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Sent {
+        self.send_as(Media::JsonApi, method, path, body).await
+    }
+
+    /// Sends one request, retrying transient failures with capped, jittered exponential backoff.
+    pub(super) async fn send_as(
+        &self,
+        media: Media,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Sent {
         let request = self.request_line(&method, path);
         let url = format!("{}{path}", self.inner.base);
         // Rate limiting is the server pacing us, not failing: it has a budget of its own.
@@ -422,8 +455,13 @@ impl Client {
             self.wait_for_pause().await;
             let started = Instant::now();
             let mut builder = self.inner.http.request(method.clone(), &url);
+            if media != Media::JsonApi {
+                builder = builder.header(ACCEPT, media.as_str());
+            }
             if let Some(body) = &body {
-                builder = builder.header(CONTENT_TYPE, MEDIA_TYPE).body(body.clone());
+                builder = builder
+                    .header(CONTENT_TYPE, media.as_str())
+                    .body(body.clone());
             }
             let outcome = self.attempt(builder, &request).await;
             let elapsed = started.elapsed();
@@ -634,7 +672,7 @@ fn body_of(group: &Group) -> Vec<u8> {
     serde_json::to_vec(&InDocument::new(group)).unwrap_or_default()
 }
 
-fn parse<T: DeserializeOwned>(answer: &Answer) -> Result<T, ApiError> {
+pub(super) fn parse<T: DeserializeOwned>(answer: &Answer) -> Result<T, ApiError> {
     serde_json::from_slice(&answer.body).map_err(|e| {
         let location = answer.headers.get(LOCATION).and_then(|v| v.to_str().ok());
         let looks_like = if let (true, Some(location)) = (answer.status.is_redirection(), location) {

@@ -67,6 +67,16 @@ pub enum ApiError {
         /// The first bytes of the body, quoted.
         snippet: String,
     },
+    /// An id that breaks the API's id rule was to go into a URL; nothing was sent.
+    #[error(
+        "{request}: `{id}` is not a valid id (1 to 255 letters, digits, `.`, `_` or `-`, not starting with `.`), so nothing was sent"
+    )]
+    InvalidId {
+        /// `METHOD path`, with `{id}` where the id would go.
+        request: String,
+        /// The id as given.
+        id: String,
+    },
 }
 
 impl ApiError {
@@ -101,7 +111,9 @@ impl ApiError {
             ApiError::Timeout { .. }
             | ApiError::Transport { .. }
             | ApiError::Unreachable { .. } => true,
-            ApiError::Malformed { .. } | ApiError::Certificate { .. } => false,
+            ApiError::Malformed { .. }
+            | ApiError::Certificate { .. }
+            | ApiError::InvalidId { .. } => false,
         }
     }
 }
