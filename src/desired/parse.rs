@@ -72,11 +72,15 @@ pub(super) fn load(path: &Path, options: LoadOptions) -> Result<Desired, Diagnos
         items: vec![Diagnostic::whole_file(message).with_hint(hint)],
     };
     // fs-err messages name the path, so the user sees which file could not be opened.
-    let metadata = fs_err::metadata(path).map_err(|e| {
-        fail(
+    let metadata = fs_err::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => fail(
+            format!("{display}: no such file"),
+            "check the path, or name another file with `-f`",
+        ),
+        _ => fail(
             e.to_string(),
             "check the path, or name another file with `-f`",
-        )
+        ),
     })?;
     if metadata.is_dir() {
         return Err(fail(

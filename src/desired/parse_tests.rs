@@ -260,6 +260,29 @@ fn yaml_syntax_error_stops_with_a_position() {
 }
 
 #[test]
+fn a_tab_in_the_indentation_is_named_at_the_tab() {
+    // The scanner notices some of these at the end of the line before the tab.
+    for (text, line, col) in [
+        ("groups:\n\t- id: a\n", 2, 1),
+        ("groups:\n  - id: a\n\tname: x\n", 3, 1),
+        ("groups:\n  - id: a\n    \tname: x\n", 3, 5),
+        (
+            "groups:\n  - id: a\n    parents:\n      - b\n\t  - c\n",
+            5,
+            1,
+        ),
+        ("groups:\n  - id: a\n    name: |\n      x\n  \t  y\n", 5, 3),
+    ] {
+        let d = one(full(text));
+        assert_eq!(d.message, "a tab in the indentation", "{text:?}");
+        assert_at(&d, line, col, 1);
+        assert!(hint(&d).contains("use spaces, not tabs"), "{text:?}");
+    }
+    // A tab inside a value is no indentation.
+    ok(full("groups:\n  - id: a\n    name: \"x\\ty\"\n"));
+}
+
+#[test]
 fn duplicate_keys_are_reported_all_at_once() {
     let items = errors(full(
         "groups:\n  - id: a\n    name: A\n    name: B\ngroups: []\n",
@@ -999,10 +1022,10 @@ fn load_reads_a_file_and_names_bad_paths() {
 
     let missing = dir.path().join("nope.yaml");
     let e = load(&missing, LoadOptions::default()).expect_err("missing");
-    assert!(
-        e.items[0].message.contains(&missing.display().to_string()),
-        "{}",
-        e.items[0].message
+    assert_eq!(
+        e.items[0].message,
+        format!("{}: no such file", missing.display()),
+        "in plain words"
     );
 
     let empty = dir.path().join("empty.yaml");

@@ -214,7 +214,7 @@ impl Client {
             .await
             .result
         {
-            Ok(answer) => parse(&Method::GET, &path, &answer).map(Some),
+            Ok(answer) => parse(&answer).map(Some),
             Err(e) if e.status() == Some(404) => Ok(None),
             Err(e) => Err(e),
         }
@@ -225,8 +225,7 @@ impl Client {
             .send_as(Media::Json, Method::GET, ORGANIZATION_PERMISSIONS, None)
             .await
             .result?;
-        let rows: Vec<OrganizationPermissionRow> =
-            parse(&Method::GET, ORGANIZATION_PERMISSIONS, &answer)?;
+        let rows: Vec<OrganizationPermissionRow> = parse(&answer)?;
         Ok(organization_from(rows))
     }
 
@@ -236,7 +235,7 @@ impl Client {
             .send_as(Media::Json, Method::GET, PROFILE, None)
             .await
             .result?;
-        let profile: Profile = parse(&Method::GET, PROFILE, &answer)?;
+        let profile: Profile = parse(&answer)?;
         Ok(profile.user_id)
     }
 
@@ -262,7 +261,7 @@ impl Client {
             .result
         {
             Ok(answer) => {
-                let doc: UserDocument = parse(&Method::GET, &path, &answer)?;
+                let doc: UserDocument = parse(&answer)?;
                 Ok(Some(doc.data.group_ids().map(str::to_string).collect()))
             }
             Err(e) if e.status() == Some(404) => Ok(None),
@@ -343,7 +342,7 @@ impl Client {
             .send_as(Media::Json, Method::POST, path, Some(bytes))
             .await
             .result?;
-        expect_no_content(path, &answer)
+        expect_no_content(&answer)
     }
 }
 
@@ -372,7 +371,7 @@ fn checked<'a>(request: &str, id: &'a str) -> Result<&'a str, ApiError> {
     })
 }
 
-fn expect_no_content(path: &str, answer: &Answer) -> Result<(), ApiError> {
+fn expect_no_content(answer: &Answer) -> Result<(), ApiError> {
     let body = answer.body.trim_ascii();
     if body.is_empty() || serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
         return Ok(());
@@ -383,7 +382,7 @@ fn expect_no_content(path: &str, answer: &Answer) -> Result<(), ApiError> {
         "not the empty answer the API gives"
     };
     Err(ApiError::Malformed {
-        request: format!("POST {path}"),
+        request: answer.request.clone(),
         status: answer.status.as_u16(),
         reason: looks_like.to_string(),
         snippet: snippet(&answer.body),

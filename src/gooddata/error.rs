@@ -26,7 +26,20 @@ pub enum ApiError {
         /// The timeout that ran out.
         after: Duration,
     },
-    /// The connection failed or was closed without an answer.
+    /// The server could not be reached at all: the connection was refused, the host name does
+    /// not resolve, the network is down. The transport's own error chain is logged at `-v`.
+    #[error("could not reach {host}: {cause} ({request}); {check}")]
+    Unreachable {
+        /// `METHOD path`.
+        request: String,
+        /// The base URL that was tried.
+        host: String,
+        /// What went wrong, in a few words.
+        cause: String,
+        /// What to check.
+        check: String,
+    },
+    /// The connection was closed without an answer.
     #[error("{request}: {message}")]
     Transport {
         /// `METHOD path`.
@@ -95,7 +108,9 @@ impl ApiError {
     pub(crate) fn is_transient(&self) -> bool {
         match self {
             ApiError::Status { status, .. } => matches!(status, 429 | 502 | 503 | 504),
-            ApiError::Timeout { .. } | ApiError::Transport { .. } => true,
+            ApiError::Timeout { .. }
+            | ApiError::Transport { .. }
+            | ApiError::Unreachable { .. } => true,
             ApiError::Malformed { .. }
             | ApiError::Certificate { .. }
             | ApiError::InvalidId { .. } => false,

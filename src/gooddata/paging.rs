@@ -90,10 +90,10 @@ impl Client {
             .send_as(Media::JsonApi, Method::GET, &url, None)
             .await
             .result?;
-        let doc: EntityPage<T> = parse(&Method::GET, &url, &answer)?;
+        let doc: EntityPage<T> = parse(&answer)?;
         if let Some(bad) = doc.data.iter().find(|r| r.kind() != kind) {
             return Err(ApiError::Malformed {
-                request: format!("GET {path}"),
+                request: answer.request.clone(),
                 status: answer.status.as_u16(),
                 reason: format!("an entry of type `{}` in a listing of `{kind}`", bad.kind()),
                 snippet: snippet(&answer.body),
@@ -141,7 +141,7 @@ impl Client {
             .await
             .result
         {
-            Ok(answer) => parse(&Method::GET, &url, &answer).map(Some),
+            Ok(answer) => parse(&answer).map(Some),
             Err(e) if matches!(e.status(), Some(404 | 405 | 501)) => Ok(None),
             Err(e) => Err(e),
         }
