@@ -26,7 +26,11 @@ fn a_plan_that_changes_nothing_reads_only_the_list_pages() {
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
     let stats = env.sandbox.stats();
     assert_eq!(stats.count("GET", LIST), 1, "{stats:?}");
-    assert_eq!(stats.total(), 1, "no organization, no member counts: {stats:?}");
+    assert_eq!(
+        stats.total(),
+        1,
+        "no organization, no member counts: {stats:?}"
+    );
 
     // Without `protected: [adminGroup]` the plan would delete the live `adminGroup` unless it is
     // the bootstrap group: the organization is read to know, the member counts are not.

@@ -4,8 +4,8 @@
 use super::{Ctx, connect};
 use crate::cli::DumpArgs;
 use crate::desired::dump::to_yaml_with_access;
-use crate::gooddata::AccessQuery;
 use crate::error::{Error, Exit};
+use crate::gooddata::AccessQuery;
 use crate::plan::document::write_atomically;
 
 /// Runs `dump`.

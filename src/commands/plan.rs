@@ -16,9 +16,9 @@ pub async fn run(args: &PlanArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
         groups: Some(&desired.path),
         saved_plan: saved.as_deref(),
     };
-    if let Err(refusal) = safety::lock_out(&doc.plan, &live).and_then(|()| {
-        safety::check(&doc.plan, &args.safety.thresholds(doc.plan.source.safety))
-    }) {
+    if let Err(refusal) = safety::lock_out(&doc.plan, &live)
+        .and_then(|()| safety::check(&doc.plan, &args.safety.thresholds(doc.plan.source.safety)))
+    {
         // The plan is still shown, so the reviewer sees what was refused; it is not saved.
         let files = Files {
             saved_plan: None,

@@ -281,6 +281,63 @@ mod tests {
     use crate::desired::{LoadOptions, parse};
 
     #[test]
+    fn facets_are_written_sorted_with_the_shorthand_where_there_is_no_hierarchy() {
+        use crate::access::{
+            DataSourcePermission as D, OrganizationPermission as O, WorkspacePermission as W,
+        };
+        use std::collections::BTreeMap;
+        let mut access = LiveAccess::default();
+        access.members.insert(
+            "sales".into(),
+            ["zoe", "amy", "no"]
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect(),
+        );
+        access.workspace_access.insert(
+            "sales".into(),
+            BTreeMap::from([
+                (
+                    "zeta".to_string(),
+                    WorkspacePermissions::only([W::View, W::Analyze]),
+                ),
+                (
+                    "alpha".to_string(),
+                    WorkspacePermissions {
+                        permissions: BTreeSet::new(),
+                        hierarchy: BTreeSet::from([W::View]),
+                    },
+                ),
+            ]),
+        );
+        access.data_source_access.insert(
+            "sales".into(),
+            BTreeMap::from([("dwh".to_string(), BTreeSet::from([D::Use]))]),
+        );
+        access.organization.insert(
+            "sales".into(),
+            BTreeSet::from([O::SelfCreateToken, O::Manage]),
+        );
+        let groups = [Group::new("sales"), Group::new("empty")];
+        let text = to_yaml_with_access(&groups, &access, Facets::ALL, &[], "");
+        let body = &text[text.find("groups:").expect("groups")..];
+        assert_eq!(
+            body,
+            "groups:\n  - id: empty\n    members: []\n    workspaces: {}\n    data_sources: {}\n    organization: []\n  - id: sales\n    members: [amy, \"no\", zoe]\n    workspaces:\n      alpha: {permissions: [], hierarchy: [VIEW]}\n      zeta: [ANALYZE, VIEW]\n    data_sources:\n      dwh: [USE]\n    organization: [MANAGE, SELF_CREATE_TOKEN]\n"
+        );
+        let members_only =
+            to_yaml_with_access(&groups, &access, Facets::NONE.with(Facet::Members), &[], "");
+        assert!(!members_only.contains("workspaces"), "{members_only}");
+        assert_eq!(
+            to_yaml(&groups, &[], "x"),
+            to_yaml_with_access(&groups, &access, Facets::NONE, &[], "x"),
+            "without facets, the dump of names and parents"
+        );
+        let back = parse("groups.yaml", &text, LoadOptions::default()).expect("reads back");
+        assert_eq!(back.managed_facets(), Facets::ALL);
+    }
+
+    #[test]
     fn the_file_is_canonical_and_commented() {
         let groups = vec![
             Group::new("marketing")

@@ -640,8 +640,7 @@ impl<'a> Reader<'a> {
                 self.read_count("max_member_removals", &v, "member removals");
         }
         if let Some((_, v)) = fields.take("max_member_removal_percent") {
-            safety.max_member_removal_percent =
-                self.read_percent("max_member_removal_percent", &v);
+            safety.max_member_removal_percent = self.read_percent("max_member_removal_percent", &v);
         }
         safety
     }

@@ -43,12 +43,8 @@ pub async fn plan(
     desired: &Desired,
     options: &PlanOptions,
 ) -> Result<(Live, Plan), Error> {
-    let mut live = groups_and_access(
-        client,
-        desired.managed_facets(),
-        permission_groups(desired),
-    )
-    .await?;
+    let mut live =
+        groups_and_access(client, desired.managed_facets(), permission_groups(desired)).await?;
     live.bootstrap_group = String::new();
     let probe = compute(desired, &live, options);
     let (touches_live, deletes) = match &probe {
@@ -96,16 +92,14 @@ pub async fn for_saved(client: &Client, plan: &Plan) -> Result<Live, ApiError> {
     let facets = plan.source.facets();
     let touches_live = plan.changes.iter().any(|c| c.action != Action::Create)
         || plan.source.bootstrap_group != DEFAULT_BOOTSTRAP_GROUP;
-    let (mut live, bootstrap) = tokio::try_join!(
-        groups_and_access(client, facets, groups),
-        async {
+    let (mut live, bootstrap) =
+        tokio::try_join!(groups_and_access(client, facets, groups), async {
             if touches_live {
                 client.bootstrap_group().await
             } else {
                 Ok(None)
             }
-        }
-    )?;
+        })?;
     live.bootstrap_group = bootstrap.unwrap_or_else(|| DEFAULT_BOOTSTRAP_GROUP.to_string());
     Ok(live)
 }

@@ -137,7 +137,10 @@ impl AccessChange {
         let empty_ds = BTreeSet::new();
         if let Some(ds) = &self.data_sources {
             for (_, before, after) in ds.entries() {
-                add(sets(before.unwrap_or(&empty_ds), after.unwrap_or(&empty_ds)));
+                add(sets(
+                    before.unwrap_or(&empty_ds),
+                    after.unwrap_or(&empty_ds),
+                ));
             }
         }
         if let Some(org) = &self.organization {
@@ -360,11 +363,7 @@ fn holders(state: &impl State, access: &LiveAccess) -> Vec<String> {
 /// The groups among `groups` and their ancestors through which a member holds `MANAGE`.
 fn user_holds(state: &impl State, groups: &BTreeSet<String>, access: &LiveAccess) -> Vec<String> {
     let mut seen: BTreeSet<String> = BTreeSet::new();
-    let mut queue: Vec<String> = groups
-        .iter()
-        .filter(|g| state.exists(g))
-        .cloned()
-        .collect();
+    let mut queue: Vec<String> = groups.iter().filter(|g| state.exists(g)).cloned().collect();
     let mut through = Vec::new();
     while let Some(group) = queue.pop() {
         if !seen.insert(group.clone()) {
@@ -443,7 +442,14 @@ pub(super) fn check(
     if let Some(workspaces) = &access.workspaces
         && live.has(Facet::Workspaces)
     {
-        unknown_ids(id, "workspaces", "workspace", workspaces, &live.workspaces, items);
+        unknown_ids(
+            id,
+            "workspaces",
+            "workspace",
+            workspaces,
+            &live.workspaces,
+            items,
+        );
     }
     if let Some(data_sources) = &access.data_sources
         && live.has(Facet::DataSources)

@@ -7,8 +7,8 @@ use super::document::{PlanDocument, moved_since};
 use super::safety::{self, Thresholds};
 use super::{Action, Plan, PlanOptions, compute};
 use crate::access::{
-    DataSourcePermission as D, Facet, Facets, OrganizationPermission as O, WorkspacePermission as W,
-    WorkspacePermissions,
+    DataSourcePermission as D, Facet, Facets, OrganizationPermission as O,
+    WorkspacePermission as W, WorkspacePermissions,
 };
 use crate::desired::{Desired, LoadOptions, Safety};
 use crate::group::Group;
@@ -52,13 +52,21 @@ fn a_membership_difference_alone_is_an_update_without_a_group_write() {
     let d = desired(
         "protected: [adminGroup]\ngroups:\n  - id: sales\n    name: Sales\n    members: [zoe, carol]\n",
     );
-    let mut l = live(&[Group::new("adminGroup"), Group::new("sales").with_name("Sales")]);
-    l.access.members.insert("sales".into(), set(&["carol", "amy"]));
+    let mut l = live(&[
+        Group::new("adminGroup"),
+        Group::new("sales").with_name("Sales"),
+    ]);
+    l.access
+        .members
+        .insert("sales".into(), set(&["carol", "amy"]));
     let p = plan(&d, &l);
     assert_eq!(p.changes.len(), 1);
     let change = &p.changes[0];
     assert_eq!(change.action, Action::Update);
-    assert!(!change.group_changed(), "name and parents are equal: no PUT");
+    assert!(
+        !change.group_changed(),
+        "name and parents are equal: no PUT"
+    );
     let members = change
         .access
         .as_ref()
@@ -66,7 +74,11 @@ fn a_membership_difference_alone_is_an_update_without_a_group_write() {
         .expect("members change");
     assert_eq!(members.before, set(&["amy", "carol"]));
     assert_eq!(members.after, set(&["carol", "zoe"]));
-    assert_eq!(members.added(), ["zoe"], "zoe sorts after amy: order is not the test's");
+    assert_eq!(
+        members.added(),
+        ["zoe"],
+        "zoe sorts after amy: order is not the test's"
+    );
     assert_eq!(members.removed(), ["amy"]);
     let s = p.summary;
     assert_eq!((s.update, s.members_added, s.members_removed), (1, 1, 1));
@@ -74,7 +86,9 @@ fn a_membership_difference_alone_is_an_update_without_a_group_write() {
     assert!(s.has_changes());
 
     // Equal members: unchanged, no change at all.
-    l.access.members.insert("sales".into(), set(&["zoe", "carol"]));
+    l.access
+        .members
+        .insert("sales".into(), set(&["zoe", "carol"]));
     let p = plan(&d, &l);
     assert!(p.changes.is_empty(), "{:?}", p.changes);
     assert_eq!(p.summary.unchanged, 1);
@@ -106,15 +120,26 @@ fn a_create_carries_its_facets_and_a_delete_none() {
     let mut l = live(&[Group::new("old")]);
     l.access.members.insert("old".into(), set(&["amy"]));
     let p = plan(&d, &l);
-    let create = p.changes.iter().find(|c| c.action == Action::Create).expect("create");
+    let create = p
+        .changes
+        .iter()
+        .find(|c| c.action == Action::Create)
+        .expect("create");
     let access = create.access.as_ref().expect("facets");
     assert!(access.members.as_ref().is_some_and(|m| m.before.is_empty()));
     let ws = access.workspaces.as_ref().expect("workspaces");
     assert!(ws.before.is_empty());
     assert_eq!(ws.entries().len(), 1);
     assert!(access.data_sources.is_some());
-    assert!(access.organization.is_none(), "empty before, empty after: nothing");
-    let delete = p.changes.iter().find(|c| c.action == Action::Delete).expect("delete");
+    assert!(
+        access.organization.is_none(),
+        "empty before, empty after: nothing"
+    );
+    let delete = p
+        .changes
+        .iter()
+        .find(|c| c.action == Action::Delete)
+        .expect("delete");
     assert!(delete.access.is_none(), "the delete drops them");
     // zoe; VIEW and VIEW (hierarchy) on sales; USE on warehouse.
     assert_eq!(
@@ -189,7 +214,8 @@ fn unknown_users_workspaces_and_data_sources_are_located_errors_with_the_closest
 
 #[test]
 fn an_unrecognized_live_permission_stops_a_plan_that_rewrites_its_set_only() {
-    let text = "groups:\n  - id: sales\n    workspaces:\n      sales: [VIEW]\n      finance: [VIEW]\n";
+    let text =
+        "groups:\n  - id: sales\n    workspaces:\n      sales: [VIEW]\n      finance: [VIEW]\n";
     let d = desired(text);
     let mut l = live(&[Group::new("sales")]);
     l.access.workspace_access.insert(
@@ -228,9 +254,15 @@ fn the_fingerprint_covers_the_managed_facets_of_managed_groups_only() {
     let d = desired(
         "protected: [adminGroup]\ngroups:\n  - id: sales\n    members: [zoe]\n    organization: [MANAGE]\n  - id: other\n",
     );
-    let mut l = live(&[Group::new("adminGroup"), Group::new("sales"), Group::new("other")]);
+    let mut l = live(&[
+        Group::new("adminGroup"),
+        Group::new("sales"),
+        Group::new("other"),
+    ]);
     l.access.members.insert("sales".into(), set(&["zoe"]));
-    l.access.organization.insert("sales".into(), BTreeSet::from([O::Manage]));
+    l.access
+        .organization
+        .insert("sales".into(), BTreeSet::from([O::Manage]));
     let p = plan(&d, &l);
     assert!(p.changes.is_empty());
     assert_eq!(
@@ -244,12 +276,18 @@ fn the_fingerprint_covers_the_managed_facets_of_managed_groups_only() {
 
     // A member of a group whose members the file does not manage: not stale.
     let mut elsewhere = l.clone();
-    elsewhere.access.members.insert("other".into(), set(&["amy"]));
+    elsewhere
+        .access
+        .members
+        .insert("other".into(), set(&["amy"]));
     assert_eq!(moved_since(&p, &elsewhere), None);
 
     // A member added to `sales` behind the plan's back: stale, and it says which group.
     let mut moved = l.clone();
-    moved.access.members.insert("sales".into(), set(&["zoe", "amy"]));
+    moved
+        .access
+        .members
+        .insert("sales".into(), set(&["zoe", "amy"]));
     assert_eq!(
         moved_since(&p, &moved).map(|m| m.describe()),
         Some("changed: sales".to_string())
@@ -271,7 +309,10 @@ fn protected_groups_keep_their_facets_with_a_note() {
     l.access.members.insert("keep".into(), set(&["amy"]));
     let p = plan(&d, &l);
     assert!(p.changes.is_empty(), "{:?}", p.changes);
-    assert!(p.source.managed.is_empty(), "not managed, not fingerprinted");
+    assert!(
+        p.source.managed.is_empty(),
+        "not managed, not fingerprinted"
+    );
     assert_eq!(p.notes.len(), 1);
     assert!(
         p.notes[0]
@@ -305,8 +346,12 @@ fn revocations_and_hierarchy_changes_are_counted_per_name_and_target() {
         "g".into(),
         BTreeMap::from([("warehouse".to_string(), BTreeSet::from([D::Use, D::Manage]))]),
     );
-    l.access.organization.insert("g".into(), BTreeSet::from([O::Manage]));
-    l.access.organization.insert("admins".into(), BTreeSet::from([O::Manage]));
+    l.access
+        .organization
+        .insert("g".into(), BTreeSet::from([O::Manage]));
+    l.access
+        .organization
+        .insert("admins".into(), BTreeSet::from([O::Manage]));
     let p = plan(&d, &l);
     let access = p.changes[0].access.as_ref().expect("access");
     let ws = access.workspaces.as_ref().expect("workspaces");
@@ -315,7 +360,11 @@ fn revocations_and_hierarchy_changes_are_counted_per_name_and_target() {
         .iter()
         .map(|(id, _, after)| (*id, after.is_none()))
         .collect();
-    assert_eq!(entries, [("finance", true), ("sales", false)], "finance: no access left");
+    assert_eq!(
+        entries,
+        [("finance", true), ("sales", false)],
+        "finance: no access left"
+    );
     // granted: VIEW (hierarchy) on sales, SELF_CREATE_TOKEN; revoked: EXPORT on sales,
     // ANALYZE on finance, USE and MANAGE on warehouse, organization MANAGE.
     assert_eq!(
@@ -332,8 +381,12 @@ fn guard_live() -> Live {
         Group::new("zeta"),
         Group::new("adminGroup"),
     ]);
-    l.access.organization.insert("admins".into(), BTreeSet::from([O::Manage]));
-    l.access.members.insert("team".into(), set(&["admin", "zoe"]));
+    l.access
+        .organization
+        .insert("admins".into(), BTreeSet::from([O::Manage]));
+    l.access
+        .members
+        .insert("team".into(), set(&["admin", "zoe"]));
     l.access.token_user = Some(TokenUser {
         id: "admin".into(),
         groups: set(&["team"]),
@@ -351,10 +404,17 @@ const KEEP: &str = "protected: [adminGroup]\ngroups:\n  - id: admins\n  - id: te
 #[test]
 fn the_lock_out_guard_follows_memberships_parents_deletes_and_grants() {
     let l = guard_live();
-    assert_eq!(guard(KEEP, &l), Ok(()), "MANAGE through the parent of `team`");
+    assert_eq!(
+        guard(KEEP, &l),
+        Ok(()),
+        "MANAGE through the parent of `team`"
+    );
 
     // Removed from `team`: it holds MANAGE through nothing.
-    let removed = KEEP.replace("    parents: [admins]\n", "    parents: [admins]\n    members: [zoe]\n");
+    let removed = KEEP.replace(
+        "    parents: [admins]\n",
+        "    parents: [admins]\n    members: [zoe]\n",
+    );
     let err = guard(&removed, &l).expect_err("locked out");
     assert!(
         err.contains("token's own user `admin`") && err.contains("through admins"),
@@ -375,7 +435,10 @@ fn the_lock_out_guard_follows_memberships_parents_deletes_and_grants() {
     // MANAGE taken from `admins`, the only group that holds it.
     let revoked = KEEP.replace("  - id: admins\n", "  - id: admins\n    organization: []\n");
     let err = guard(&revoked, &l).expect_err("no managing group");
-    assert!(err.contains("leaves no group with organization MANAGE (held now by admins)"), "{err}");
+    assert!(
+        err.contains("leaves no group with organization MANAGE (held now by admins)"),
+        "{err}"
+    );
 
     // `admins` deleted (a file of names and parents only, but the guard read what it needs).
     let deleted = "protected: [adminGroup]\ngroups:\n  - id: team\n  - id: zeta\n";
@@ -388,7 +451,10 @@ fn the_lock_out_guard_follows_memberships_parents_deletes_and_grants() {
         .access
         .user_organization
         .insert("admin".into(), BTreeSet::from([O::Manage]));
-    direct.access.organization.insert("zeta".into(), BTreeSet::from([O::Manage]));
+    direct
+        .access
+        .organization
+        .insert("zeta".into(), BTreeSet::from([O::Manage]));
     assert_eq!(guard(&removed, &direct), Ok(()));
     assert_eq!(guard(&revoked, &direct), Ok(()));
 
@@ -407,7 +473,9 @@ fn removal_plan(live_members: usize, keep: usize) -> (Plan, Live) {
     );
     let mut l = live(&[Group::new("big"), Group::new("adminGroup")]);
     l.access.users.extend(users.iter().cloned());
-    l.access.members.insert("big".into(), users.into_iter().collect());
+    l.access
+        .members
+        .insert("big".into(), users.into_iter().collect());
     (plan(&desired(&yaml), &l), l)
 }
 
@@ -443,4 +511,148 @@ fn member_removal_thresholds_refuse_a_mass_removal_unless_approved() {
         safety::check(&p, &capped.with_removals(Some(4), None, &[])),
         Ok(())
     );
+}
+
+mod dump_round_trip {
+    //! `dump --members --permissions`, then plan: no changes, for any organization.
+
+    use proptest::prelude::*;
+    use proptest::sample::{Index, select};
+
+    use super::*;
+    use crate::access::Permission;
+
+    /// Ids of the API's shape, some of which YAML would read as something else (`1e3`, `no`).
+    fn id() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[A-Za-z0-9_-][.A-Za-z0-9_-]{0,6}",
+            select(vec!["no", "null", "1e3", "0755", "true", "-x", "a.b"]).prop_map(String::from),
+        ]
+    }
+
+    fn perms<P: Permission>() -> impl Strategy<Value = BTreeSet<P>> {
+        proptest::collection::btree_set(select(P::ALL.to_vec()), 0..4)
+    }
+
+    type Spec = (
+        Option<String>,
+        Vec<Index>,
+        Vec<Index>,
+        Vec<(Index, BTreeSet<W>, BTreeSet<W>)>,
+        Vec<(Index, BTreeSet<D>)>,
+        BTreeSet<O>,
+    );
+
+    fn group_spec() -> impl Strategy<Value = Spec> {
+        (
+            proptest::option::of("[ -~]{0,12}"),
+            proptest::collection::vec(any::<Index>(), 0..3),
+            proptest::collection::vec(any::<Index>(), 0..5),
+            proptest::collection::vec((any::<Index>(), perms::<W>(), perms::<W>()), 0..3),
+            proptest::collection::vec((any::<Index>(), perms::<D>()), 0..2),
+            perms::<O>(),
+        )
+    }
+
+    fn organization() -> impl Strategy<Value = Live> {
+        (
+            proptest::collection::btree_set(id(), 1..8),
+            proptest::collection::btree_set(id(), 1..4),
+            proptest::collection::btree_set(id(), 1..3),
+            proptest::collection::btree_map(id(), group_spec(), 1..7),
+        )
+            .prop_map(|(users, workspaces, data_sources, specs)| {
+                let pick = |set: &BTreeSet<String>, i: &Index| -> String {
+                    let all: Vec<&String> = set.iter().collect();
+                    all[i.index(all.len())].clone()
+                };
+                let ids: Vec<String> = specs.keys().cloned().collect();
+                let mut groups = Vec::new();
+                let mut access = LiveAccess {
+                    facets: Facets::ALL,
+                    users: users.clone(),
+                    workspaces: workspaces.clone(),
+                    data_sources: data_sources.clone(),
+                    ..LiveAccess::default()
+                };
+                for (n, (id, (name, parents, members, ws, ds, org))) in specs.iter().enumerate() {
+                    // Parents among the groups before it: no cycle.
+                    let parents: Vec<String> = if n == 0 {
+                        Vec::new()
+                    } else {
+                        parents.iter().map(|i| ids[i.index(n)].clone()).collect()
+                    };
+                    let mut group = Group::new(id.clone()).with_parents(parents);
+                    group.name.clone_from(name);
+                    groups.push(group);
+                    let members: BTreeSet<String> =
+                        members.iter().map(|i| pick(&users, i)).collect();
+                    if !members.is_empty() {
+                        access.members.insert(id.clone(), members);
+                    }
+                    let ws: WorkspaceAccess = ws
+                        .iter()
+                        .map(|(i, p, h)| {
+                            let value = WorkspacePermissions {
+                                permissions: p.clone(),
+                                hierarchy: h.clone(),
+                            };
+                            (pick(&workspaces, i), value)
+                        })
+                        .filter(|(_, v)| !v.is_empty())
+                        .collect();
+                    if !ws.is_empty() {
+                        access.workspace_access.insert(id.clone(), ws);
+                    }
+                    let ds: DataSourceAccess = ds
+                        .iter()
+                        .map(|(i, p)| (pick(&data_sources, i), p.clone()))
+                        .filter(|(_, p)| !p.is_empty())
+                        .collect();
+                    if !ds.is_empty() {
+                        access.data_source_access.insert(id.clone(), ds);
+                    }
+                    if !org.is_empty() {
+                        access.organization.insert(id.clone(), org.clone());
+                    }
+                }
+                let mut live = Live::new(groups);
+                live.bootstrap_group = "adminGroup".into();
+                live.groups
+                    .insert("adminGroup".into(), Group::new("adminGroup"));
+                live.access = access;
+                live
+            })
+    }
+
+    use crate::access::{DataSourceAccess, WorkspaceAccess};
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        #[test]
+        fn dump_then_plan_is_no_changes(live in organization()) {
+            let groups: Vec<Group> = live
+                .groups
+                .values()
+                .filter(|g| g.id != live.bootstrap_group)
+                .cloned()
+                .collect();
+            let text = crate::desired::dump::to_yaml_with_access(
+                &groups,
+                &live.access,
+                Facets::ALL,
+                std::slice::from_ref(&live.bootstrap_group),
+                "dumped",
+            );
+            let desired = crate::desired::parse("groups.yaml", &text, LoadOptions::default())
+                .map_err(|e| TestCaseError::fail(format!("{e:?}\n{text}")))?;
+            prop_assert_eq!(desired.managed_facets(), Facets::ALL);
+            let plan = compute(&desired, &live, &PlanOptions::default())
+                .map_err(|e| TestCaseError::fail(format!("{e:?}\n{text}")))?;
+            prop_assert!(plan.changes.is_empty(), "{:?}\n{}", plan.changes, text);
+            prop_assert!(!plan.summary.has_changes());
+            prop_assert_eq!(plan.summary.unchanged, groups.len());
+        }
+    }
 }

@@ -126,7 +126,10 @@ fn check_removals(plan: &Plan, thresholds: &Thresholds) -> Result<(), String> {
         })
         .collect();
     let approve = |ids: &[&str]| {
-        let flags: Vec<String> = ids.iter().map(|id| format!("--allow-removal {id}")).collect();
+        let flags: Vec<String> = ids
+            .iter()
+            .map(|id| format!("--allow-removal {id}"))
+            .collect();
         format!(
             "approve these groups' removals with {} (repeatable)",
             flags.join(" ")

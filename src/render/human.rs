@@ -431,8 +431,8 @@ pub(crate) mod tests {
 
     /// The spec §11 example: one group's members, workspaces and organization permissions.
     pub(crate) fn access_plan() -> Plan {
-        use crate::access::{Facets, OrganizationPermission as O, WorkspacePermission as W};
         use crate::access::WorkspacePermissions;
+        use crate::access::{Facets, OrganizationPermission as O, WorkspacePermission as W};
         use std::collections::{BTreeMap, BTreeSet};
         let desired = crate::desired::parse(
             "groups.yaml",
@@ -455,7 +455,10 @@ pub(crate) mod tests {
             "analysts".into(),
             BTreeMap::from([
                 ("sales".to_string(), WorkspacePermissions::only([W::View])),
-                ("finance".to_string(), WorkspacePermissions::only([W::Analyze])),
+                (
+                    "finance".to_string(),
+                    WorkspacePermissions::only([W::Analyze]),
+                ),
             ]),
         );
         live.access
@@ -482,12 +485,16 @@ pub(crate) mod tests {
             "        workspaces    finance - ANALYZE (no access left)   sales + EXPORT\n"
         ));
         assert!(text.contains("        members       + carol  - dave\n"));
-        assert!(text.contains(
-            "2 members added, 1 removed; 4 permissions granted, 1 revoked"
-        ));
+        assert!(text.contains("2 members added, 1 removed; 4 permissions granted, 1 revoked"));
         let coloured = render(&plan, true, None);
-        assert!(coloured.contains("\u{1b}[32m+ carol\u{1b}[0m"), "{coloured:?}");
-        assert!(coloured.contains("\u{1b}[31m- dave\u{1b}[0m"), "{coloured:?}");
+        assert!(
+            coloured.contains("\u{1b}[32m+ carol\u{1b}[0m"),
+            "{coloured:?}"
+        );
+        assert!(
+            coloured.contains("\u{1b}[31m- dave\u{1b}[0m"),
+            "{coloured:?}"
+        );
         assert_eq!(render(&plan, false, None), text, "deterministic");
     }
 

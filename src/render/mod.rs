@@ -161,8 +161,7 @@ pub fn access_lines(access: &crate::plan::AccessChange) -> Vec<AccessLine> {
             .entries()
             .into_iter()
             .map(|(id, before, after)| {
-                let (added, removed) =
-                    diff(before.unwrap_or(&empty), after.unwrap_or(&empty), "");
+                let (added, removed) = diff(before.unwrap_or(&empty), after.unwrap_or(&empty), "");
                 AccessEntry {
                     target: Some(id.to_string()),
                     added,
