@@ -104,6 +104,6 @@ fn a_file_without_the_new_keys_sends_no_member_or_permission_request() {
     ] {
         assert_eq!(stats.count("GET", route), 0, "{route}: {stats:?}");
     }
-    let saved = std::fs::read_to_string(env.path("plan.json")).expect("plan");
+    let saved = fs_err::read_to_string(env.path("plan.json")).expect("plan");
     assert!(!saved.contains("\"access\""), "{saved}");
 }

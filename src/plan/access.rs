@@ -126,20 +126,20 @@ impl AccessChange {
             counts.granted += granted;
             counts.revoked += revoked;
         };
-        let empty_ws = crate::access::WorkspacePermissions::default();
+        let no_access = crate::access::WorkspacePermissions::default();
         if let Some(ws) = &self.workspaces {
             for (_, before, after) in ws.entries() {
-                let (b, a) = (before.unwrap_or(&empty_ws), after.unwrap_or(&empty_ws));
+                let (b, a) = (before.unwrap_or(&no_access), after.unwrap_or(&no_access));
                 add(sets(&b.permissions, &a.permissions));
                 add(sets(&b.hierarchy, &a.hierarchy));
             }
         }
-        let empty_ds = BTreeSet::new();
+        let no_permissions = BTreeSet::new();
         if let Some(ds) = &self.data_sources {
             for (_, before, after) in ds.entries() {
                 add(sets(
-                    before.unwrap_or(&empty_ds),
-                    after.unwrap_or(&empty_ds),
+                    before.unwrap_or(&no_permissions),
+                    after.unwrap_or(&no_permissions),
                 ));
             }
         }
