@@ -56,6 +56,9 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
         }
         show_plan(&ctx.out, &plan, None, false);
         safety::lock_out(&plan, &live).map_err(Error::Refused)?;
+        if let Some(why) = crate::plan::unsupported_by_apply(&plan) {
+            return Err(Error::Refused(why));
+        }
         safety::check(&plan, &args.safety.thresholds(plan.source.safety))
             .map_err(Error::Refused)?;
         (client, live, plan, None)
@@ -65,6 +68,9 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
         let asking = plan.summary.has_changes() && !args.auto_approve;
         show_plan(&ctx.out, &plan, Some(&desired.path), asking);
         safety::lock_out(&plan, &live).map_err(Error::Refused)?;
+        if let Some(why) = crate::plan::unsupported_by_apply(&plan) {
+            return Err(Error::Refused(why));
+        }
         safety::check(&plan, &args.safety.thresholds(plan.source.safety))
             .map_err(Error::Refused)?;
         if asking {
