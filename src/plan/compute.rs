@@ -97,9 +97,6 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
                 (true, Some(before)) => {
                     let change = access::diff(id, dg.access(), &live.access, true);
                     access::check(id, dg.access(), &change, &live.access, &mut problems);
-                    if dg.access().members.is_some() {
-                        summary.managed_memberships += live.access.members_of(id).len();
-                    }
                     if before == &dg.group && change.is_empty() {
                         summary.unchanged += 1;
                     } else {

@@ -129,10 +129,6 @@ pub struct Summary {
     /// Permissions revoked, counted the same way.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub permissions_revoked: usize,
-    /// Live memberships of the groups whose members the file manages (that exist live): the
-    /// base of `max_member_removal_percent`.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub managed_memberships: usize,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
