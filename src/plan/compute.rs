@@ -16,11 +16,24 @@ use crate::live::Live;
 /// the desired state only turns out invalid against the live one: a parent that is neither
 /// declared nor a live group that stays, or a cycle through groups the file does not manage.
 pub fn compute(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, Diagnostics> {
-    // Fingerprinting the live state needs only the live groups: it runs beside the diff.
-    let (hashes, plan) = crate::parallel::join(
-        || live.fingerprint_and_digests(|id: &str| !desired.is_ignored(id)),
-        || diff(desired, live, options),
-    );
+    // Fingerprinting the live state needs only the live groups: it runs on a thread of its own
+    // beside the diff, or after it when no thread can be started. A panic on either side is
+    // passed on, as if both had run here.
+    let fingerprint = || live.fingerprint_and_digests(|id: &str| !desired.is_ignored(id));
+    let (hashes, plan) = std::thread::scope(|scope| {
+        let beside = std::thread::Builder::new()
+            .name("gdgroups-fingerprint".into())
+            .spawn_scoped(scope, fingerprint);
+        let plan = diff(desired, live, options);
+        let hashes = match beside {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // The closure only borrows, so it is `Copy`: the failed spawn did not take it.
+            Err(_) => fingerprint(),
+        };
+        (hashes, plan)
+    });
     let mut plan = plan?;
     (plan.source.live_fingerprint, plan.source.live_groups) = hashes;
     Ok(plan)
