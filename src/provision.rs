@@ -244,7 +244,7 @@ impl Provisioner {
     pub fn with_config(config: &ClientConfig) -> Result<Self, Error> {
         Ok(Self {
             client: Client::new(config).map_err(Error::Config)?,
-            parallelism: 8,
+            parallelism: usize::from(crate::gooddata::DEFAULT_PARALLELISM),
             thresholds: None,
             protected: Vec::new(),
         })

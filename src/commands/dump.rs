@@ -5,11 +5,12 @@ use super::{Ctx, connect};
 use crate::cli::DumpArgs;
 use crate::desired::dump::to_yaml;
 use crate::error::{Error, Exit};
+use crate::gooddata::DEFAULT_PARALLELISM;
 use crate::plan::document::write_atomically;
 
 /// Runs `dump`.
 pub async fn run(args: &DumpArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
-    let client = connect(ctx, 8)?;
+    let client = connect(ctx, usize::from(DEFAULT_PARALLELISM))?;
     ctx.out
         .status(&format!("Reading the user groups of {} …", client.host()));
     let live = client.fetch_live().await?;

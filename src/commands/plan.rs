@@ -3,12 +3,19 @@
 use super::{Ctx, fresh_plan, render_document};
 use crate::cli::PlanArgs;
 use crate::error::{Error, Exit};
+use crate::gooddata::DEFAULT_PARALLELISM;
 use crate::plan::document::PlanDocument;
 use crate::plan::safety;
 
 /// Runs `plan`.
 pub async fn run(args: &PlanArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
-    let (_, _, _, plan) = fresh_plan(ctx, &args.file, args.safety.no_delete, 8).await?;
+    let (_, _, _, plan) = fresh_plan(
+        ctx,
+        &args.file,
+        args.safety.no_delete,
+        usize::from(DEFAULT_PARALLELISM),
+    )
+    .await?;
     let doc = PlanDocument::new(plan);
     if let Err(refusal) = safety::check(&doc.plan, &args.safety.thresholds(doc.plan.source.safety))
     {

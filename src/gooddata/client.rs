@@ -24,6 +24,9 @@ const MEDIA_TYPE: &str = "application/vnd.gooddata.api+json";
 const GROUPS: &str = "/api/v1/entities/userGroups";
 /// Page size asked for; a server may answer with smaller pages, which the listing handles.
 const PAGE_SIZE: usize = 500;
+/// Requests in flight at once (list pages, and the steps of an apply) unless `--parallelism`
+/// or the library's settings say otherwise. The one place the default is written.
+pub const DEFAULT_PARALLELISM: u16 = 8;
 /// How many 429 answers one request accepts before giving up.
 const MAX_THROTTLED: u32 = 30;
 /// A listing longer than this many pages is treated as a misbehaving server, not looped over.
@@ -51,7 +54,8 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// A configuration with the defaults of spec §8: 30 s timeout, 5 attempts, 8 parallel pages.
+    /// A configuration with the defaults of spec §8: 30 s timeout, 5 attempts, 8 parallel pages
+    /// ([`DEFAULT_PARALLELISM`]).
     pub fn new(host: impl Into<String>, token: Token) -> Self {
         Self {
             host: host.into(),
@@ -61,7 +65,7 @@ impl ClientConfig {
             headers: Vec::new(),
             extra_user_agent: None,
             max_attempts: 5,
-            parallelism: 8,
+            parallelism: usize::from(DEFAULT_PARALLELISM),
         }
     }
 }

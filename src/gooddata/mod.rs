@@ -6,7 +6,7 @@ mod error;
 mod model;
 pub mod profile;
 
-pub use client::{Client, ClientConfig};
+pub use client::{Client, ClientConfig, DEFAULT_PARALLELISM};
 pub use error::ApiError;
 
 use std::fmt;
