@@ -33,8 +33,8 @@ pub fn resolve(global: &GlobalArgs, ctx: &Context) -> Result<ClientConfig, Error
     let token = ctx
         .var("GDGROUPS_TOKEN")
         .or_else(|| ctx.var("GOODDATA_TOKEN"))
-        .map(str::to_string)
-        .or_else(|| from_profile(|p| p.token.as_ref()))
+        .map(Token::new)
+        .or_else(|| profile.as_ref().and_then(|p| p.token.clone()))
         .ok_or_else(|| {
             Error::Config(
                 "no API token: looked at GDGROUPS_TOKEN, GOODDATA_TOKEN and the profiles file; \
@@ -42,7 +42,7 @@ pub fn resolve(global: &GlobalArgs, ctx: &Context) -> Result<ClientConfig, Error
                     .into(),
             )
         })?;
-    let mut config = ClientConfig::new(host, Token::new(token));
+    let mut config = ClientConfig::new(host, token);
     if !global.timeout.is_finite() || global.timeout <= 0.0 {
         return Err(Error::Usage(format!(
             "--timeout must be a positive number of seconds, not {}",

@@ -33,7 +33,7 @@ const MAX_THROTTLED: u32 = 30;
 const MAX_PAGES: usize = 100_000;
 
 /// Everything a [`Client`] needs; built from flags, environment and profiles by the CLI.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientConfig {
     /// Base URL, for example `https://acme.cloud.gooddata.com` (no trailing slash needed).
     pub host: String,
@@ -67,6 +67,23 @@ impl ClientConfig {
             max_attempts: 5,
             parallelism: usize::from(DEFAULT_PARALLELISM),
         }
+    }
+}
+
+impl std::fmt::Debug for ClientConfig {
+    /// The token shows as `***`; custom headers by name only, since they may carry credentials.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("ClientConfig")
+            .field("host", &self.host)
+            .field("token", &self.token)
+            .field("timeout", &self.timeout)
+            .field("ca_certs", &self.ca_certs_pem.len())
+            .field("headers", &headers)
+            .field("extra_user_agent", &self.extra_user_agent)
+            .field("max_attempts", &self.max_attempts)
+            .field("parallelism", &self.parallelism)
+            .finish()
     }
 }
 
@@ -124,8 +141,10 @@ impl Client {
         for (name, value) in &config.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| format!("invalid header name `{name}`"))?;
-            let value = HeaderValue::from_str(value)
+            let mut value = HeaderValue::from_str(value)
                 .map_err(|_| format!("invalid value for header `{name}`"))?;
+            // A profile's header may carry a credential: never logged, never in `Debug`.
+            value.set_sensitive(true);
             headers.insert(name, value);
         }
         let mut builder = reqwest::Client::builder()
@@ -665,6 +684,24 @@ fn jitter_fraction() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn neither_the_token_nor_custom_header_values_show_in_debug() {
+        let mut config = ClientConfig::new("https://x.example.com", Token::new("tok-8c1f"));
+        config.headers = vec![("X-Api-Key".into(), "hdr-5e2a".into())];
+        let client = Client::new(&config).expect("client");
+        for shown in [format!("{config:?}"), format!("{client:?}")] {
+            assert!(
+                !shown.contains("tok-8c1f") && !shown.contains("hdr-5e2a"),
+                "{shown}"
+            );
+        }
+        assert!(format!("{config:?}").contains("X-Api-Key"));
+        assert_eq!(
+            format!("{} {:?}", config.token, config.token),
+            "*** Token(***)"
+        );
+    }
 
     #[test]
     fn retry_after_accepts_seconds_and_dates() {
