@@ -43,13 +43,8 @@ pub fn resolve(global: &GlobalArgs, ctx: &Context) -> Result<ClientConfig, Error
             )
         })?;
     let mut config = ClientConfig::new(host, token);
-    if !global.timeout.is_finite() || global.timeout <= 0.0 {
-        return Err(Error::Usage(format!(
-            "--timeout must be a positive number of seconds, not {}",
-            global.timeout
-        )));
-    }
-    config.timeout = Duration::from_secs_f64(global.timeout);
+    config.timeout = seconds("--timeout", global.timeout)?;
+    config.request_deadline = seconds("--request-deadline", global.request_deadline)?;
     let ca = global
         .ca_cert
         .clone()
@@ -64,6 +59,17 @@ pub fn resolve(global: &GlobalArgs, ctx: &Context) -> Result<ClientConfig, Error
         config.extra_user_agent = p.extra_user_agent;
     }
     Ok(config)
+}
+
+/// A flag's seconds as a duration. clap checks the range already; a `GlobalArgs` built in code
+/// gets the same answer instead of a panic.
+fn seconds(flag: &str, value: f64) -> Result<Duration, Error> {
+    match Duration::try_from_secs_f64(value) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(Error::Usage(format!(
+            "{flag} must be a positive number of seconds, not {value}"
+        ))),
+    }
 }
 
 fn load_profile(global: &GlobalArgs, ctx: &Context) -> Result<Option<Profile>, Error> {

@@ -27,6 +27,8 @@ const PAGE_SIZE: usize = 500;
 /// Requests in flight at once (list pages, and the steps of an apply) unless `--parallelism`
 /// or the library's settings say otherwise. The one place the default is written.
 pub const DEFAULT_PARALLELISM: u16 = 8;
+/// How long a request may take in all, retries included, unless configured otherwise.
+pub const DEFAULT_REQUEST_DEADLINE: Duration = Duration::from_secs(300);
 /// How many 429 answers one request accepts before giving up.
 const MAX_THROTTLED: u32 = 30;
 /// A listing longer than this many pages is treated as a misbehaving server, not looped over.
@@ -39,8 +41,11 @@ pub struct ClientConfig {
     pub host: String,
     /// The API token.
     pub token: Token,
-    /// Timeout of every request.
+    /// Timeout of every attempt of a request.
     pub timeout: Duration,
+    /// The longest a request may take in all, retries and waits included: past it, the last
+    /// error is returned rather than another retry.
+    pub request_deadline: Duration,
     /// Extra trusted root certificates (PEM), for private CAs.
     pub ca_certs_pem: Vec<Vec<u8>>,
     /// Extra headers sent with every request (a profile's `custom_headers`).
@@ -54,13 +59,14 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// A configuration with the defaults of spec §8: 30 s timeout, 5 attempts, 8 parallel pages
-    /// ([`DEFAULT_PARALLELISM`]).
+    /// A configuration with the defaults of spec §8: 30 s timeout per attempt, 5 attempts, at most
+    /// 5 minutes per request in all, 8 parallel pages ([`DEFAULT_PARALLELISM`]).
     pub fn new(host: impl Into<String>, token: Token) -> Self {
         Self {
             host: host.into(),
             token,
             timeout: Duration::from_secs(30),
+            request_deadline: DEFAULT_REQUEST_DEADLINE,
             ca_certs_pem: Vec::new(),
             headers: Vec::new(),
             extra_user_agent: None,
@@ -78,6 +84,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("host", &self.host)
             .field("token", &self.token)
             .field("timeout", &self.timeout)
+            .field("request_deadline", &self.request_deadline)
             .field("ca_certs", &self.ca_certs_pem.len())
             .field("headers", &headers)
             .field("extra_user_agent", &self.extra_user_agent)
