@@ -183,3 +183,16 @@ fn a_large_markdown_plan_stays_within_budget() {
         .expect(0);
     assert!(tight.stdout.contains("old-0999"));
 }
+
+#[test]
+fn a_plan_with_a_long_decimal_percentage_is_not_refused_as_edited() {
+    let env = env();
+    env.write(
+        "groups.yaml",
+        "safety:\n  max_delete_percent: 0.10003741460306631\ngroups:\n  - id: analysts\n  - id: stable\n",
+    );
+    env.run(&["plan", "--out", "plan.json"]).expect(0);
+    let show = env.run(&["show", "plan.json"]).expect(0);
+    assert!(show.stdout.contains("- legacy"), "{}", show.stdout);
+    env.run(&["apply", "plan.json"]).expect(0);
+}
