@@ -106,6 +106,7 @@ struct Inner {
     http: reqwest::Client,
     base: String,
     timeout: Duration,
+    request_deadline: Duration,
     max_attempts: u32,
     parallelism: usize,
     /// No request starts before this instant (set by a 429's `Retry-After`).
@@ -175,6 +176,7 @@ impl Client {
                 http,
                 base: config.host.trim_end_matches('/').to_string(),
                 timeout: config.timeout,
+                request_deadline: config.request_deadline,
                 max_attempts: config.max_attempts.max(1),
                 parallelism: config.parallelism.max(1),
                 paused_until: Mutex::new(None),
@@ -425,17 +427,41 @@ impl Client {
         }
     }
 
-    /// Sends one request, retrying transient failures with capped, jittered exponential backoff.
+    /// Sends one request, retrying transient failures with capped, jittered exponential
+    /// backoff. Every wait is at least the backoff step, even when `Retry-After` asks for less
+    /// (`0`, or a date in the past), and the whole request, retries and waits included, ends by
+    /// its deadline: past it, the last error is returned.
     async fn send(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Sent {
         let request = format!("{method} {}", path.split('?').next().unwrap_or(path));
         let url = format!("{}{path}", self.inner.base);
+        let first = Instant::now();
+        let deadline = first + self.inner.request_deadline;
+        let gave_up = |last: Option<ApiError>| ApiError::Deadline {
+            request: request.clone(),
+            after: first.elapsed(),
+            last: last.map(Box::new),
+        };
         // Rate limiting is the server pacing us, not failing: it has a budget of its own.
         let (mut attempt, mut failures, mut throttled) = (0_u32, 0_u32, 0_u32);
+        let mut last: Option<ApiError> = None;
         loop {
             attempt += 1;
-            self.wait_for_pause().await;
+            self.wait_for_pause(deadline).await;
+            let Some(left) = deadline
+                .checked_duration_since(Instant::now())
+                .filter(|left| !left.is_zero())
+            else {
+                return Sent {
+                    result: Err(gave_up(last)),
+                    retried: attempt > 1,
+                };
+            };
             let started = Instant::now();
-            let mut builder = self.inner.http.request(method.clone(), &url);
+            let mut builder = self
+                .inner
+                .http
+                .request(method.clone(), &url)
+                .timeout(self.inner.timeout.min(left));
             if let Some(body) = &body {
                 builder = builder.header(CONTENT_TYPE, MEDIA_TYPE).body(body.clone());
             }
@@ -471,11 +497,19 @@ impl Client {
                     retried: attempt > 1,
                 };
             }
-            let delay = retry_after.unwrap_or_else(|| backoff(attempt));
+            let step = backoff(attempt);
+            let delay = retry_after.map_or(step, |asked| asked.max(step));
+            if Instant::now() + delay >= deadline {
+                return Sent {
+                    result: Err(gave_up(Some(error))),
+                    retried: attempt > 1,
+                };
+            }
             if error.status() == Some(429) {
                 self.pause_all(delay);
             }
             tracing::info!(request = %request, attempt, delay_ms = delay.as_millis(), "retrying: {error}");
+            last = Some(error);
             tokio::time::sleep(delay).await;
         }
     }
@@ -540,14 +574,15 @@ impl Client {
         }
     }
 
-    async fn wait_for_pause(&self) {
+    /// Waits while the server asked every worker to pause, but not past `deadline`.
+    async fn wait_for_pause(&self, deadline: Instant) {
         let until = *self
             .inner
             .paused_until
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(until) = until {
-            tokio::time::sleep_until(until.into()).await;
+            tokio::time::sleep_until(until.min(deadline).into()).await;
         }
     }
 
@@ -678,19 +713,164 @@ fn backoff(attempt: u32) -> Duration {
     capped / 2 + capped.mul_f64(jitter / 2.0)
 }
 
-/// A number in [0, 1) that differs between calls, without a random-number dependency.
+/// A random number in [0, 1), from the operating system's random source. Should that fail,
+/// std's randomly keyed hasher over the clock stands in: parallel workers still spread out.
 fn jitter_fraction() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(Instant::now().elapsed().as_nanos());
-    #[allow(clippy::cast_precision_loss)]
-    let fraction = (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64;
+    let mut bytes = [0_u8; 8];
+    let bits = if getrandom::getrandom(&mut bytes).is_ok() {
+        u64::from_le_bytes(bytes)
+    } else {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        hasher.write_u128(now.as_nanos());
+        hasher.finish()
+    };
+    #[allow(clippy::cast_precision_loss)] // 53 bits: exact in an f64
+    let fraction = (bits >> 11) as f64 / (1_u64 << 53) as f64;
     fraction
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::http::{StatusCode as AxumStatus, header};
+    use axum::response::{IntoResponse, Response};
+
     use super::*;
+
+    /// A server that answers request `n` (from 0) with `answer(n)` and notes when each came.
+    struct Server {
+        url: String,
+        arrivals: Arc<Mutex<Vec<Instant>>>,
+        _runtime: tokio::runtime::Runtime,
+    }
+
+    fn serve(answer: impl Fn(usize) -> Response + Send + Sync + 'static) -> Server {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let arrivals = Arc::new(Mutex::new(Vec::new()));
+        let seen = arrivals.clone();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let answer = Arc::new(answer);
+        let app = axum::Router::new().fallback(move || {
+            seen.lock().expect("lock").push(Instant::now());
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            let answer = answer.clone();
+            async move { answer(n) }
+        });
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        runtime.spawn(async move { axum::serve(listener, app).await });
+        Server {
+            url,
+            arrivals,
+            _runtime: runtime,
+        }
+    }
+
+    fn empty_listing() -> Response {
+        (
+            [(header::CONTENT_TYPE, MEDIA_TYPE)],
+            r#"{"data":[],"meta":{"page":{"size":500,"number":0,"totalElements":0,"totalPages":0}}}"#,
+        )
+            .into_response()
+    }
+
+    /// Runs `future` on a fresh runtime, failing (rather than hanging the suite) if it takes
+    /// longer than a minute: far beyond what any of these requests needs, even on a loaded
+    /// machine.
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async { tokio::time::timeout(Duration::from_secs(60), future).await })
+            .expect("no hang")
+    }
+
+    #[test]
+    fn a_retry_after_of_zero_or_in_the_past_still_waits_the_backoff_step() {
+        let past = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(3600));
+        for retry_after in ["0".to_string(), past] {
+            let server = serve(move |n| match n {
+                0 | 1 => (
+                    AxumStatus::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, retry_after.clone())],
+                    "{}",
+                )
+                    .into_response(),
+                2 => (
+                    AxumStatus::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, retry_after.clone())],
+                    "",
+                )
+                    .into_response(),
+                _ => empty_listing(),
+            });
+            let client =
+                Client::new(&ClientConfig::new(&server.url, Token::new("t"))).expect("client");
+            block_on(client.list_groups()).expect("listed after three retries");
+            let arrivals = server.arrivals.lock().expect("lock").clone();
+            assert_eq!(arrivals.len(), 4);
+            // The k-th retry waits at least the lower end of its jittered step: 100, 200, 400 ms.
+            for (k, pair) in arrivals.windows(2).enumerate() {
+                let floor = Duration::from_millis(100 << k);
+                assert!(
+                    pair[1] - pair[0] >= floor,
+                    "retry {k}: {:?} < {floor:?}",
+                    pair[1] - pair[0]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn retries_stop_at_the_request_deadline() {
+        let server = serve(|_| (AxumStatus::SERVICE_UNAVAILABLE, "busy").into_response());
+        let mut config = ClientConfig::new(&server.url, Token::new("t"));
+        config.max_attempts = 1_000;
+        config.request_deadline = Duration::from_millis(1_500);
+        let client = Client::new(&config).expect("client");
+        let error = block_on(client.list_groups()).expect_err("gives up");
+        let attempts = server.arrivals.lock().expect("lock").len();
+        assert!((2..20).contains(&attempts), "{attempts} attempts");
+        let text = error.to_string();
+        assert!(
+            text.contains("--request-deadline") && text.contains("503"),
+            "{text}"
+        );
+        assert_eq!(error.status(), Some(503));
+    }
+
+    #[test]
+    fn jitter_is_spread_over_its_whole_range() {
+        let draws: Vec<f64> = (0..2_000).map(|_| jitter_fraction()).collect();
+        assert!(draws.iter().all(|f| (0.0..1.0).contains(f)));
+        let distinct: BTreeSet<u64> = draws.iter().map(|f| f.to_bits()).collect();
+        assert!(
+            distinct.len() > 1_990,
+            "{} distinct of 2000",
+            distinct.len()
+        );
+        for quarter in 0..4 {
+            let lo = f64::from(quarter) / 4.0;
+            let n = draws
+                .iter()
+                .filter(|f| (lo..lo + 0.25).contains(*f))
+                .count();
+            assert!((350..650).contains(&n), "{n} draws in quarter {quarter}");
+        }
+    }
 
     #[test]
     fn neither_the_token_nor_custom_header_values_show_in_debug() {
