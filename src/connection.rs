@@ -1,7 +1,6 @@
 //! Where to connect and with which token (spec §8): flags, then `GDGROUPS_*`, then
 //! `GOODDATA_*`, then the profile. The token never comes from a flag.
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -43,6 +42,7 @@ pub fn resolve(global: &GlobalArgs, ctx: &Context) -> Result<ClientConfig, Error
             )
         })?;
     let mut config = ClientConfig::new(host, token);
+    config.allow_http = global.allow_http;
     config.timeout = seconds("--timeout", global.timeout)?;
     config.request_deadline = seconds("--request-deadline", global.request_deadline)?;
     let ca = global
@@ -98,39 +98,10 @@ fn load_profile(global: &GlobalArgs, ctx: &Context) -> Result<Option<Profile>, E
         .map_err(Error::Config)
 }
 
-/// Plain http is allowed to loopback only, unless `--allow-http`: the token would travel in clear.
+/// Plain http is allowed to loopback only, unless `--allow-http`: the token would travel in
+/// clear. [`crate::gooddata::Client::new`] applies the same rule to every client.
 pub(crate) fn check_host(host: &str, allow_http: bool) -> Result<(), Error> {
-    let Some((scheme, rest)) = host.split_once("://") else {
-        return Err(Error::Config(format!(
-            "`{host}` is not a URL; write it as https://{host}"
-        )));
-    };
-    let authority = rest.split('/').next().unwrap_or_default();
-    let hostname = authority
-        .rsplit_once(':')
-        .filter(|(h, port)| {
-            !h.is_empty() && port.chars().all(|c| c.is_ascii_digit()) && !authority.ends_with(']')
-        })
-        .map_or(authority, |(h, _)| h)
-        .trim_start_matches('[')
-        .trim_end_matches(']');
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" => Ok(()),
-        "http" => {
-            let loopback = hostname.eq_ignore_ascii_case("localhost")
-                || hostname.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
-            if loopback || allow_http {
-                Ok(())
-            } else {
-                Err(Error::Config(format!(
-                    "refusing plain http:// to `{hostname}`: the token would travel in clear; use https://, or pass --allow-http if you must"
-                )))
-            }
-        }
-        other => Err(Error::Config(format!(
-            "unsupported URL scheme `{other}` in `{host}`; use https://"
-        ))),
-    }
+    crate::gooddata::check_host(host, allow_http).map_err(Error::Config)
 }
 
 #[cfg(test)]

@@ -226,7 +226,6 @@ impl Provisioner {
     /// A provisioner for `host` with `token`, with the CLI's defaults (30 s timeout, retries,
     /// parallelism 8). Plain `http://` is accepted only for loopback hosts.
     pub fn new(host: &str, token: &str) -> Result<Self, Error> {
-        crate::connection::check_host(host, false)?;
         Self::with_config(&ClientConfig::new(host, Token::new(token)))
     }
 
@@ -240,7 +239,8 @@ impl Provisioner {
         )?)
     }
 
-    /// A provisioner from a full client configuration (custom CA, headers, timeout).
+    /// A provisioner from a full client configuration (custom CA, headers, timeout). The host
+    /// rules are the CLI's: plain `http://` only to loopback unless `allow_http`.
     pub fn with_config(config: &ClientConfig) -> Result<Self, Error> {
         Ok(Self {
             client: Client::new(config).map_err(Error::Config)?,

@@ -46,6 +46,9 @@ pub struct ClientConfig {
     /// The longest a request may take in all, retries and waits included: past it, the last
     /// error is returned rather than another retry.
     pub request_deadline: Duration,
+    /// Allow plain `http://` to a host other than this machine (`--allow-http`): the token
+    /// would travel in clear. Loopback hosts need no permission.
+    pub allow_http: bool,
     /// Extra trusted root certificates (PEM), for private CAs.
     pub ca_certs_pem: Vec<Vec<u8>>,
     /// Extra headers sent with every request (a profile's `custom_headers`).
@@ -67,6 +70,7 @@ impl ClientConfig {
             token,
             timeout: Duration::from_secs(30),
             request_deadline: DEFAULT_REQUEST_DEADLINE,
+            allow_http: false,
             ca_certs_pem: Vec::new(),
             headers: Vec::new(),
             extra_user_agent: None,
@@ -85,6 +89,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("token", &self.token)
             .field("timeout", &self.timeout)
             .field("request_deadline", &self.request_deadline)
+            .field("allow_http", &self.allow_http)
             .field("ca_certs", &self.ca_certs_pem.len())
             .field("headers", &headers)
             .field("extra_user_agent", &self.extra_user_agent)
@@ -128,8 +133,10 @@ struct Sent {
 }
 
 impl Client {
-    /// Builds a client. Fails on an invalid header, certificate or URL.
+    /// Builds a client. Fails on an invalid header, certificate or URL, and on plain `http://`
+    /// to a host other than this machine unless `allow_http` (the rule the CLI applies).
     pub fn new(config: &ClientConfig) -> Result<Self, String> {
+        check_host(&config.host, config.allow_http)?;
         let mut headers = HeaderMap::new();
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", config.token.expose()))
             .map_err(|_| {
@@ -596,6 +603,41 @@ impl Client {
         if guard.is_none_or(|current| current < until) {
             *guard = Some(until);
         }
+    }
+}
+
+/// Plain http is allowed to loopback only, unless `allow_http`: the token would travel in clear.
+pub(crate) fn check_host(host: &str, allow_http: bool) -> Result<(), String> {
+    let Some((scheme, rest)) = host.split_once("://") else {
+        return Err(format!("`{host}` is not a URL; write it as https://{host}"));
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let hostname = authority
+        .rsplit_once(':')
+        .filter(|(h, port)| {
+            !h.is_empty() && port.chars().all(|c| c.is_ascii_digit()) && !authority.ends_with(']')
+        })
+        .map_or(authority, |(h, _)| h)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = hostname.eq_ignore_ascii_case("localhost")
+                || hostname
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback || allow_http {
+                Ok(())
+            } else {
+                Err(format!(
+                    "refusing plain http:// to `{hostname}`: the token would travel in clear; use https://, or pass --allow-http (`ClientConfig::allow_http` in code) if you must"
+                ))
+            }
+        }
+        other => Err(format!(
+            "unsupported URL scheme `{other}` in `{host}`; use https://"
+        )),
     }
 }
 

@@ -6,6 +6,7 @@ mod error;
 mod model;
 pub mod profile;
 
+pub(crate) use client::check_host;
 pub use client::{Client, ClientConfig, DEFAULT_PARALLELISM};
 pub use error::ApiError;
 
