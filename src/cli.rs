@@ -185,6 +185,10 @@ pub struct SafetyArgs {
     /// Approve the delete of this group beyond the thresholds (repeatable).
     #[arg(long, value_name = "ID")]
     pub allow_delete: Vec<String>,
+    /// The organization's bootstrap group, for a server that does not show it (deletes are
+    /// held until it is named here or under `protected:`); always protected.
+    #[arg(long, value_name = "ID")]
+    pub bootstrap_group: Option<String>,
 }
 
 fn parse_percent(text: &str) -> Result<f64, String> {

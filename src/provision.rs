@@ -220,6 +220,7 @@ pub struct Provisioner {
     parallelism: usize,
     thresholds: Option<Thresholds>,
     protected: Vec<String>,
+    bootstrap_group: Option<String>,
 }
 
 impl Provisioner {
@@ -247,6 +248,7 @@ impl Provisioner {
             parallelism: usize::from(crate::gooddata::DEFAULT_PARALLELISM),
             thresholds: None,
             protected: Vec::new(),
+            bootstrap_group: None,
         })
     }
 
@@ -261,6 +263,15 @@ impl Provisioner {
     #[must_use]
     pub fn thresholds(mut self, thresholds: Thresholds) -> Self {
         self.thresholds = Some(thresholds);
+        self
+    }
+
+    /// The organization's bootstrap group, for a server that does not show it (the organization
+    /// entity answers 403, 404 or 405). It is protected; without it (or a live group under
+    /// [`Provisioner::protect`]) such a server's plans hold their deletes and are refused.
+    #[must_use]
+    pub fn bootstrap_group(mut self, id: impl Into<String>) -> Self {
+        self.bootstrap_group = Some(id.into());
         self
     }
 
@@ -320,6 +331,7 @@ impl Provisioner {
         let options = PlanOptions {
             host: self.client.host().to_string(),
             no_delete: false,
+            bootstrap_group: self.bootstrap_group.clone(),
         };
         let mut plan = compute(desired, &live, &options).map_err(Error::Input)?;
         if plan.summary.delete > 0 {

@@ -54,7 +54,7 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
         (client, live, plan)
     } else {
         let (client, _, live, plan) =
-            fresh_plan(ctx, &args.file, args.safety.no_delete, parallelism).await?;
+            fresh_plan(ctx, &args.file, &args.safety, parallelism).await?;
         ctx.out.data(&render::human::render_fitted(
             &plan,
             ctx.out.color,

@@ -17,19 +17,20 @@ pub async fn run(args: &DumpArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
     let groups: Vec<_> = live
         .groups
         .values()
-        .filter(|g| g.id != live.bootstrap_group)
+        .filter(|g| live.bootstrap_group.as_ref() != Some(&g.id))
         .cloned()
         .collect();
+    if live.bootstrap_group.is_none() {
+        ctx.out.status(
+            "The organization's bootstrap group could not be read: list it under `protected:` in the dumped file (plans hold deletes until it is named).",
+        );
+    }
     let header = format!(
         "The user groups of {} as gdgroups dumped them.\n\
          Review, commit, then `gdgroups plan` shows no changes. The bootstrap group is protected.",
         client.host()
     );
-    let text = to_yaml(
-        &groups,
-        std::slice::from_ref(&live.bootstrap_group),
-        &header,
-    );
+    let text = to_yaml(&groups, live.bootstrap_group.as_slice(), &header);
     match &args.output {
         Some(path) => {
             write_atomically(path, text.as_bytes()).map_err(Error::Io)?;

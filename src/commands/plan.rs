@@ -12,7 +12,7 @@ pub async fn run(args: &PlanArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
     let (_, _, _, plan) = fresh_plan(
         ctx,
         &args.file,
-        args.safety.no_delete,
+        &args.safety,
         usize::from(DEFAULT_PARALLELISM),
     )
     .await?;

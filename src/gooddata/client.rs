@@ -17,7 +17,7 @@ use super::model::{
     InDocument, ListDocument, OrganizationDocument, Resource, UserManagementGroups,
 };
 use super::{ApiError, Token};
-use crate::group::{DEFAULT_BOOTSTRAP_GROUP, Group};
+use crate::group::Group;
 use crate::live::Live;
 
 const MEDIA_TYPE: &str = "application/vnd.gooddata.api+json";
@@ -202,7 +202,7 @@ impl Client {
     pub async fn fetch_live(&self) -> Result<Live, ApiError> {
         let (groups, bootstrap) = tokio::try_join!(self.list_groups(), self.bootstrap_group())?;
         let mut live = Live::new(groups);
-        live.bootstrap_group = bootstrap.unwrap_or_else(|| DEFAULT_BOOTSTRAP_GROUP.to_string());
+        live.bootstrap_group = bootstrap;
         Ok(live)
     }
 
@@ -365,7 +365,12 @@ impl Client {
         for _ in 0..5 {
             let answer = match self.send(Method::GET, &path, None).await.result {
                 Ok(answer) => answer,
-                Err(e) if matches!(e.status(), Some(403..=405)) => return Ok(None),
+                Err(e) if matches!(e.status(), Some(403..=405)) => {
+                    tracing::warn!(
+                        "cannot read the organization's bootstrap group ({e}); deletes are held until it is named with --bootstrap-group or under protected:"
+                    );
+                    return Ok(None);
+                }
                 Err(e) => return Err(e),
             };
             if answer.status.is_redirection() {
@@ -785,14 +790,15 @@ mod tests {
 
     use super::*;
 
-    /// A server that answers request `n` (from 0) with `answer(n)` and notes when each came.
+    /// A server that answers request `n` (from 0) for `path` with `answer(n, path)` and notes
+    /// when each came.
     struct Server {
         url: String,
         arrivals: Arc<Mutex<Vec<Instant>>>,
         _runtime: tokio::runtime::Runtime,
     }
 
-    fn serve(answer: impl Fn(usize) -> Response + Send + Sync + 'static) -> Server {
+    fn serve(answer: impl Fn(usize, &str) -> Response + Send + Sync + 'static) -> Server {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -802,11 +808,11 @@ mod tests {
         let seen = arrivals.clone();
         let calls = Arc::new(AtomicUsize::new(0));
         let answer = Arc::new(answer);
-        let app = axum::Router::new().fallback(move || {
+        let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
             seen.lock().expect("lock").push(Instant::now());
             let n = calls.fetch_add(1, Ordering::SeqCst);
             let answer = answer.clone();
-            async move { answer(n) }
+            async move { answer(n, uri.path()) }
         });
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -844,7 +850,7 @@ mod tests {
     fn a_retry_after_of_zero_or_in_the_past_still_waits_the_backoff_step() {
         let past = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(3600));
         for retry_after in ["0".to_string(), past] {
-            let server = serve(move |n| match n {
+            let server = serve(move |n, _| match n {
                 0 | 1 => (
                     AxumStatus::TOO_MANY_REQUESTS,
                     [(header::RETRY_AFTER, retry_after.clone())],
@@ -877,8 +883,32 @@ mod tests {
     }
 
     #[test]
+    fn an_organization_the_token_may_not_read_leaves_the_bootstrap_group_unknown() {
+        for status in [
+            AxumStatus::FORBIDDEN,
+            AxumStatus::NOT_FOUND,
+            AxumStatus::METHOD_NOT_ALLOWED,
+        ] {
+            let server = serve(move |_, path| {
+                if path.contains("/organization") {
+                    status.into_response()
+                } else {
+                    empty_listing()
+                }
+            });
+            let client =
+                Client::new(&ClientConfig::new(&server.url, Token::new("t"))).expect("client");
+            let live = block_on(client.fetch_live()).expect("live");
+            assert_eq!(
+                live.bootstrap_group, None,
+                "{status}: not assumed to be adminGroup"
+            );
+        }
+    }
+
+    #[test]
     fn retries_stop_at_the_request_deadline() {
-        let server = serve(|_| (AxumStatus::SERVICE_UNAVAILABLE, "busy").into_response());
+        let server = serve(|_, _| (AxumStatus::SERVICE_UNAVAILABLE, "busy").into_response());
         let mut config = ClientConfig::new(&server.url, Token::new("t"));
         config.max_attempts = 1_000;
         config.request_deadline = Duration::from_millis(1_500);

@@ -41,7 +41,7 @@ pub fn compute(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<
 
 /// The plan without the live fingerprint, which [`compute`] fills in.
 fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, Diagnostics> {
-    let ctx = Context::new(desired, live);
+    let ctx = Context::new(desired, live, options);
     ctx.check()?;
 
     let mut creates: BTreeMap<&str, Group> = BTreeMap::new();
@@ -146,7 +146,13 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
                     })
                     .unwrap_or_default(),
             }),
-            held: options.no_delete.then(|| "--no-delete".to_string()),
+            held: if options.no_delete {
+                Some("--no-delete".to_string())
+            } else if ctx.bootstrap_unknown() {
+                Some(super::UNKNOWN_BOOTSTRAP.to_string())
+            } else {
+                None
+            },
         }
     }));
 
@@ -245,6 +251,7 @@ fn rename_hints(changes: &[Change]) -> Vec<Note> {
 struct Context<'a> {
     desired: &'a Desired,
     live: &'a Live,
+    options: &'a PlanOptions,
     /// Declared groups sorted by id (the file was checked for duplicates already).
     declared: Vec<&'a DesiredGroup>,
     /// Live parent → live children (in id order); only ever looked up.
@@ -253,7 +260,7 @@ struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn new(desired: &'a Desired, live: &'a Live) -> Self {
+    fn new(desired: &'a Desired, live: &'a Live, options: &'a PlanOptions) -> Self {
         let mut live_children: HashMap<&str, Vec<&str>> = HashMap::new();
         for group in live.groups.values() {
             for parent in &group.parents {
@@ -267,11 +274,13 @@ impl<'a> Context<'a> {
             .protected
             .iter()
             .map(String::as_str)
-            .chain([live.bootstrap_group.as_str()])
+            .chain(live.bootstrap_group.as_deref())
+            .chain(options.bootstrap_group.as_deref())
             .collect();
         Self {
             desired,
             live,
+            options,
             declared: {
                 let mut declared: Vec<&DesiredGroup> = desired.groups.iter().collect();
                 declared.sort_unstable_by(|a, b| a.group.id.cmp(&b.group.id));
@@ -292,6 +301,19 @@ impl<'a> Context<'a> {
 
     fn is_protected(&self, id: &str) -> bool {
         self.protected.contains(id)
+    }
+
+    /// Whether no one knows which group is the bootstrap group: the server did not say, the
+    /// user did not name it (`--bootstrap-group`), and `protected:` lists no live group (it is
+    /// where `dump` puts the bootstrap group, and where the user is told to list it).
+    fn bootstrap_unknown(&self) -> bool {
+        self.live.bootstrap_group.is_none()
+            && self.options.bootstrap_group.is_none()
+            && !self
+                .desired
+                .protected
+                .iter()
+                .any(|id| self.live.groups.contains_key(id))
     }
 
     /// Every id that is declared or live, in id order, with its declared and its live group.
@@ -549,6 +571,70 @@ mod tests {
         assert_eq!(plan.summary.protected, 2);
         assert_eq!(plan.notes.len(), 1);
         assert!(plan.notes[0].text.starts_with("protected"));
+    }
+
+    #[test]
+    fn an_unknown_bootstrap_group_holds_every_delete_until_it_is_named() {
+        let desired = declared(&[Group::new("a")]);
+        let mut live = Live::new([Group::new("rootGroup"), Group::new("old"), Group::new("a")]);
+        live.bootstrap_group = None;
+        let held = |plan: &Plan| -> Vec<(String, Option<String>)> {
+            plan.changes
+                .iter()
+                .filter(|c| c.action == Action::Delete)
+                .map(|c| (c.id.clone(), c.held.clone()))
+                .collect()
+        };
+        let unknown = Some(crate::plan::UNKNOWN_BOOTSTRAP.to_string());
+        let plan = plan_of(&desired, &live);
+        assert_eq!(
+            held(&plan),
+            [
+                ("old".into(), unknown.clone()),
+                ("rootGroup".into(), unknown)
+            ]
+        );
+        assert_eq!((plan.summary.delete, plan.summary.held), (0, 2));
+        let refusal =
+            crate::plan::safety::check(&plan, &crate::plan::safety::Thresholds::default())
+                .expect_err("refused");
+        assert!(refusal.contains("--bootstrap-group"), "{refusal}");
+
+        let named = PlanOptions {
+            bootstrap_group: Some("rootGroup".into()),
+            ..PlanOptions::default()
+        };
+        let plan = compute(&desired, &live, &named).expect("plan");
+        assert_eq!(held(&plan), [("old".into(), None)]);
+        assert_eq!(plan.summary.protected, 1);
+        assert_eq!(
+            plan.source.bootstrap_group, None,
+            "the server's answer is recorded"
+        );
+
+        let mut listed = declared(&[Group::new("a")]);
+        listed.protected = vec!["rootGroup".into()];
+        assert_eq!(held(&plan_of(&listed, &live)), [("old".into(), None)]);
+        listed.protected = vec!["not-live".into()];
+        assert_eq!(
+            held(&plan_of(&listed, &live)).len(),
+            2,
+            "a protected id that is not live names nothing"
+        );
+
+        let no_delete = PlanOptions {
+            no_delete: true,
+            ..PlanOptions::default()
+        };
+        let plan = compute(&desired, &live, &no_delete).expect("plan");
+        assert!(
+            plan.changes
+                .iter()
+                .all(|c| c.action != Action::Delete || c.held.as_deref() == Some("--no-delete"))
+        );
+        assert!(
+            crate::plan::safety::check(&plan, &crate::plan::safety::Thresholds::default()).is_ok()
+        );
     }
 
     #[test]

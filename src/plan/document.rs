@@ -234,7 +234,7 @@ mod tests {
             live,
             &PlanOptions {
                 host: "https://x.example.com".into(),
-                no_delete: false,
+                ..PlanOptions::default()
             },
         )
         .expect("plan")

@@ -87,11 +87,7 @@ pub fn render(plan: &Plan, color: bool) -> String {
     }
     render_notes(plan, &styles, &mut out);
     render_adopt(plan, &mut out);
-    let _ = writeln!(
-        out,
-        "\n{}",
-        styles.bold.apply_to(summary_line(&plan.summary))
-    );
+    let _ = writeln!(out, "\n{}", styles.bold.apply_to(summary_line(plan)));
     out
 }
 
