@@ -12,7 +12,8 @@ pub struct Live {
     /// Every live group, keyed (and so sorted) by id.
     pub groups: BTreeMap<String, Group>,
     /// The organization's bootstrap group (always protected); `None` when the server would not
-    /// say (the organization entity answered 403, 404 or 405), and then a plan holds its deletes.
+    /// say (for example the organization entity answered 403, 404 or 405); a plan then holds its
+    /// deletes.
     pub bootstrap_group: Option<String>,
     /// Users per group, when the server offers the user-management action; `None` = unknown.
     pub member_counts: Option<BTreeMap<String, u64>>,

@@ -55,7 +55,7 @@ pub fn check(plan: &Plan, thresholds: &Thresholds) -> Result<(), String> {
             format!("any of the {unknown} deletes")
         };
         return Err(format!(
-            "the organization's bootstrap group is unknown (the server would not show the organization entity), and {deletes} could be it: every delete is held, and the plan is refused. Name it with --bootstrap-group ID, or list it under `protected:` in the file; or pass --no-delete to apply the rest without deletes"
+            "the organization's bootstrap group is unknown (the server did not say which group it is), and {deletes} could be it: every delete is held, and the plan is refused. Name it with --bootstrap-group ID, or list it under `protected:` in the file; or pass --no-delete to apply the rest without deletes"
         ));
     }
     let counted: Vec<&str> = plan
