@@ -334,3 +334,32 @@ fn the_library_holds_deletes_too_until_the_bootstrap_group_is_named() {
     let ids: Vec<String> = env.sandbox.groups().into_iter().map(|g| g.id).collect();
     assert_eq!(ids, ["a", "rootGroup"]);
 }
+
+#[test]
+fn a_member_listing_that_falls_short_shows_the_impact_as_unknown_not_zero() {
+    use axum::response::IntoResponse as _;
+    let env = Env::new(&[Group::new("old"), Group::new("keep")]);
+    // The listing announces three groups but holds two, and not `old`.
+    let proxy = crate::common::Proxy::spawn(
+        &env.sandbox.url(),
+        Box::new(|_, path| {
+            path.starts_with("/api/v1/actions/userManagement/userGroups?").then(|| {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    r#"{"totalCount":3,"userGroups":[{"id":"adminGroup","userCount":1,"organizationAdmin":true},{"id":"keep","userCount":2,"organizationAdmin":false}]}"#,
+                )
+                    .into_response()
+            })
+        }),
+    );
+    env.write("groups.yaml", "groups:\n  - id: keep\n");
+    let plan = env
+        .run_with(&["plan"], &[("GDGROUPS_HOST", proxy.url())])
+        .expect(0);
+    assert!(
+        plan.stdout.contains("- old") && plan.stdout.contains("impact unknown"),
+        "{}",
+        plan.stdout
+    );
+    assert!(!plan.stdout.contains("no members"), "{}", plan.stdout);
+}

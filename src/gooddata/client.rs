@@ -406,7 +406,9 @@ impl Client {
     }
 
     /// Users per group from the user-management action; `None` when the server does not offer
-    /// it. The first page tells the total; the rest are fetched in parallel.
+    /// it, or when the listing cannot be read completely (pages that fall short of the announced
+    /// total, more pages than gdgroups reads): a count is known or it is unknown, never a guess.
+    /// The first page tells the total; the rest are fetched in parallel.
     pub async fn member_counts(&self) -> Result<Option<BTreeMap<String, u64>>, ApiError> {
         let Some(first) = self.member_page(0).await? else {
             return Ok(None);
@@ -415,16 +417,39 @@ impl Client {
         let total = usize::try_from(first.total_count).unwrap_or(usize::MAX);
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
         counts.extend(first.user_groups.into_iter().map(|g| (g.id, g.user_count)));
-        if page_len > 0 && page_len < total {
-            let pages = total.div_ceil(page_len).min(MAX_PAGES);
+        let unknown = |why: String| {
+            tracing::warn!("the member counts of deletes are unknown: {why}");
+            Ok(None)
+        };
+        if page_len < total {
+            if page_len == 0 {
+                return unknown(format!(
+                    "the user-management listing announced {total} groups on an empty first page"
+                ));
+            }
+            let pages = total.div_ceil(page_len);
+            if pages > MAX_PAGES {
+                return unknown(format!(
+                    "the user-management listing has {pages} pages, more than gdgroups reads"
+                ));
+            }
             let rest: Vec<Option<UserManagementGroups>> = futures::stream::iter(1..pages)
                 .map(|page| self.member_page(page))
                 .buffer_unordered(self.inner.parallelism)
                 .try_collect()
                 .await?;
-            for doc in rest.into_iter().flatten() {
+            for doc in rest {
+                let Some(doc) = doc else {
+                    return unknown("a page of the user-management listing was refused".into());
+                };
                 counts.extend(doc.user_groups.into_iter().map(|g| (g.id, g.user_count)));
             }
+        }
+        if counts.len() != total {
+            return unknown(format!(
+                "the user-management listing announced {total} groups but its pages held {}",
+                counts.len()
+            ));
         }
         Ok(Some(counts))
     }
@@ -904,6 +929,51 @@ mod tests {
                 "{status}: not assumed to be adminGroup"
             );
         }
+    }
+
+    /// A user-management page: `ids` with 3 users each, announcing `total` groups.
+    fn member_page(ids: &[&str], total: usize) -> Response {
+        let items: Vec<String> = ids
+            .iter()
+            .map(|id| format!(r#"{{"id":"{id}","userCount":3,"organizationAdmin":false}}"#))
+            .collect();
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            format!(
+                r#"{{"totalCount":{total},"userGroups":[{}]}}"#,
+                items.join(",")
+            ),
+        )
+            .into_response()
+    }
+
+    #[test]
+    fn member_counts_are_complete_or_unknown() {
+        // Pages of two; the listing announces five groups but its pages hold four.
+        let server = serve(|n, _| match n {
+            0 => member_page(&["a", "b"], 5),
+            1 | 2 => member_page(&["c", "d"], 5),
+            _ => member_page(&[], 5),
+        });
+        let client = Client::new(&ClientConfig::new(&server.url, Token::new("t"))).expect("client");
+        assert_eq!(block_on(client.member_counts()).expect("no error"), None);
+
+        // More pages than gdgroups reads: unknown, not the first pages' counts.
+        let server = serve(|_, _| member_page(&["a"], MAX_PAGES + 1));
+        let client = Client::new(&ClientConfig::new(&server.url, Token::new("t"))).expect("client");
+        assert_eq!(block_on(client.member_counts()).expect("no error"), None);
+        assert_eq!(server.arrivals.lock().expect("lock").len(), 1);
+
+        // Complete: every group counted.
+        let server = serve(|n, _| match n {
+            0 => member_page(&["a", "b"], 3),
+            _ => member_page(&["c"], 3),
+        });
+        let client = Client::new(&ClientConfig::new(&server.url, Token::new("t"))).expect("client");
+        let counts = block_on(client.member_counts())
+            .expect("no error")
+            .expect("complete");
+        assert_eq!(counts.len(), 3);
     }
 
     #[test]

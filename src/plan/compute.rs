@@ -131,10 +131,8 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
             before: live.groups.get(id).cloned(),
             after: None,
             impact: Some(Impact {
-                members: live
-                    .member_counts
-                    .as_ref()
-                    .map(|m| m.get(id).copied().unwrap_or(0)),
+                // A group the listing does not show is unknown, not empty.
+                members: live.member_counts.as_ref().and_then(|m| m.get(id).copied()),
                 children: ctx
                     .live_children
                     .get(id)
@@ -711,6 +709,27 @@ mod tests {
         assert_eq!(delete.held.as_deref(), Some("--no-delete"));
         assert_eq!((plan.summary.delete, plan.summary.held), (0, 1));
         assert!(!plan.summary.has_changes() || plan.summary.update == 1);
+    }
+
+    #[test]
+    fn a_group_missing_from_the_member_counts_has_an_unknown_impact_not_zero() {
+        let desired = declared(&[Group::new("keep")]);
+        let mut live = Live::new([
+            Group::new("keep"),
+            Group::new("counted"),
+            Group::new("missing"),
+        ]);
+        live.member_counts = Some([("counted".to_string(), 0), ("keep".to_string(), 4)].into());
+        let plan = plan_of(&desired, &live);
+        let members = |id: &str| {
+            plan.changes
+                .iter()
+                .find(|c| c.id == id)
+                .and_then(|c| c.impact.as_ref())
+                .map(|i| i.members)
+        };
+        assert_eq!(members("counted"), Some(Some(0)));
+        assert_eq!(members("missing"), Some(None));
     }
 
     #[test]

@@ -158,7 +158,11 @@ impl Proxy {
             .expect("runtime");
         let target = target.trim_end_matches('/').to_string();
         let intercept: std::sync::Arc<Intercept> = intercept.into();
-        let http = reqwest::Client::new();
+        // Redirects go back to the client, as the API sends them.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
         let app = axum::Router::new().fallback(move |request: Request| {
             let (target, intercept, http) = (target.clone(), intercept.clone(), http.clone());
             async move {
