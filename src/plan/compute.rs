@@ -507,28 +507,30 @@ mod tests {
 
     #[test]
     fn creates_updates_and_deletes_in_dependency_order() {
+        // Ids whose alphabetical order is the opposite of the dependency order, so an order
+        // that merely sorts by id fails: `analysts` is a child of `staff`, `old` of `legacy`.
         let desired = declared(&[
-            Group::new("marketing")
-                .with_name("Marketing")
-                .with_parents(["analysts"]),
-            Group::new("analysts").with_name("Data Analysts"),
+            Group::new("analysts")
+                .with_name("Data Analysts")
+                .with_parents(["staff"]),
+            Group::new("staff").with_name("Staff"),
             Group::new("zeta"),
         ]);
         let live = Live::new([
             Group::new("adminGroup"),
             Group::new("zeta").with_name("Zeta"),
-            Group::new("legacy").with_parents(["old"]),
-            Group::new("old"),
+            Group::new("old").with_parents(["legacy"]),
+            Group::new("legacy"),
         ]);
         let plan = plan_of(&desired, &live);
         assert_eq!(
             actions(&plan),
             [
+                (Action::Create, "staff"),
                 (Action::Create, "analysts"),
-                (Action::Create, "marketing"),
                 (Action::Update, "zeta"),
-                (Action::Delete, "legacy"),
                 (Action::Delete, "old"),
+                (Action::Delete, "legacy"),
             ]
         );
         assert_eq!(plan.summary.protected, 1);
@@ -836,16 +838,17 @@ mod tests {
     #[test]
     fn same_inputs_give_the_same_plan() {
         let desired = declared(&[
-            Group::new("b").with_parents(["a"]),
-            Group::new("a"),
-            Group::new("c").with_parents(["a"]),
+            Group::new("b").with_parents(["z"]),
+            Group::new("z"),
+            Group::new("c").with_parents(["z"]),
         ]);
         let live = Live::new([Group::new("x"), Group::new("y").with_parents(["x"])]);
         assert_eq!(plan_of(&desired, &live), plan_of(&desired, &live));
+        // Parents first, then ties by id: `z` before its children, `y` before its parent `x`.
         assert_eq!(
             actions(&plan_of(&desired, &live)),
             [
-                (Action::Create, "a"),
+                (Action::Create, "z"),
                 (Action::Create, "b"),
                 (Action::Create, "c"),
                 (Action::Delete, "y"),
