@@ -190,4 +190,27 @@ mod tests {
         assert!(check_host("acme.example.com", false).is_err());
         assert!(check_host("ftp://x", false).is_err());
     }
+
+    #[test]
+    fn a_host_with_the_api_path_says_what_to_write() {
+        for host in [
+            "https://acme.example.com/api/v1",
+            "https://acme.example.com/api/v1/",
+            "https://acme.example.com/API/V1",
+        ] {
+            let e = check_host(host, false).unwrap_err().to_string();
+            assert!(
+                e.contains("set the host to the organization URL alone: https://acme.example.com"),
+                "{host}: {e}"
+            );
+            assert!(e.ends_with("https://acme.example.com"), "{host}: {e}");
+        }
+        let e = check_host("http://127.0.0.1:3000/gd/api/v1", false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.ends_with(": http://127.0.0.1:3000/gd"), "{e}");
+        // A path of its own (a proxy prefix) is the user's business.
+        assert!(check_host("https://proxy.example.com/gooddata", false).is_ok());
+        assert!(check_host("https://proxy.example.com/api", false).is_ok());
+    }
 }

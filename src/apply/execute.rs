@@ -14,7 +14,7 @@ use crate::gooddata::{ApiError, Client};
 use crate::graph::Graph;
 use crate::group::Group;
 use crate::live::Live;
-use crate::plan::Plan;
+use crate::plan::{Change, Plan};
 
 /// Where the writes go: the API client, or a fake in tests.
 pub trait Target: Sync {
@@ -70,8 +70,13 @@ fn trace_outcome(report: &ChangeReport) {
     }
 }
 
-/// Told about every finished change, for progress output.
+/// Told about every change as it starts and finishes, for progress output.
 pub trait Progress: Sync {
+    /// A request of `change` is about to be sent: it is in flight until it finishes. (An update
+    /// that is split in two starts twice.)
+    fn started(&self, change: &Change) {
+        let _ = change;
+    }
     /// A change finished (done, failed or skipped).
     fn finished(&self, report: &ChangeReport);
 }
@@ -119,6 +124,7 @@ pub async fn run<T: Target>(
     loop {
         while running.len() < parallelism.max(1) && !cancel.is_cancelled() {
             let Some(i) = schedule.next() else { break };
+            progress.started(&plan.changes[steps[i].change]);
             running.push(async move {
                 let result = match &steps[i].request {
                     Request::Create(g) => target.create(g).await,

@@ -146,6 +146,54 @@ impl Progress for Quiet {
     fn finished(&self, _: &ChangeReport) {}
 }
 
+/// What a progress display is told, in order.
+#[derive(Default)]
+struct Recorded(Mutex<Vec<String>>);
+impl Progress for Recorded {
+    fn started(&self, change: &crate::plan::Change) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("start {} {}", change.action.verb(), change.id));
+    }
+    fn finished(&self, report: &ChangeReport) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("finish {} {}", report.action.verb(), report.id));
+    }
+}
+
+#[test]
+fn progress_hears_of_each_change_as_it_starts_and_as_it_finishes() {
+    let live_state = Live::new([Group::new("old")]);
+    let want = [Group::new("a"), Group::new("b").with_parents(["a"])];
+    let plan = compute(&desired(&want), &live_state, &PlanOptions::default()).expect("plan");
+    let fake = Fake::new(&[Group::new("old")], &[]);
+    let recorded = Recorded::default();
+    let report = runtime().block_on(run(
+        &plan,
+        &live_state,
+        &fake,
+        8,
+        &recorded,
+        &Cancel::default(),
+    ));
+    assert!(report.is_complete(), "{report:?}");
+    // b waits for a; the delete waits for every create and update to settle.
+    assert_eq!(
+        *recorded.0.lock().unwrap(),
+        [
+            "start create a",
+            "finish create a",
+            "start create b",
+            "finish create b",
+            "start delete old",
+            "finish delete old",
+        ]
+    );
+}
+
 fn desired(groups: &[Group]) -> crate::desired::Desired {
     let records = groups.iter().map(|g| (g.clone(), true)).collect();
     crate::desired::from_groups(records, crate::desired::Mode::Full, &[])

@@ -489,6 +489,7 @@ mod tests {
                             },
                         })
                         .collect(),
+                    access: None,
                 })
                 .collect(),
         }
