@@ -116,7 +116,8 @@ pub async fn run<T: Target>(
     // A plan whose parents form a cycle (only a plan built by hand can have one) would leave
     // its steps waiting for each other forever: they, and what waits for them, are skipped.
     for step in schedule.skip_cycles() {
-        let reason = "the plan's parents form a cycle through this group".to_string();
+        let reason =
+            "the plan's parents form a cycle that this group is on or waits for".to_string();
         report(steps[step].change, Outcome::Skipped { reason });
     }
 
