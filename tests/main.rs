@@ -2,6 +2,7 @@
 
 mod access;
 mod adopt;
+mod bad_files;
 mod cli;
 mod common;
 mod convergence;

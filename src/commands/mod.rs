@@ -10,7 +10,7 @@ pub mod schema;
 pub mod show;
 pub mod validate;
 
-use crate::cli::{FileArgs, Format, GlobalArgs, RenderArgs};
+use crate::cli::{FileArgs, Format, GlobalArgs, RenderArgs, SafetyArgs};
 use crate::connection;
 use crate::context::Context;
 use crate::desired::{self, Desired, LoadOptions, Mode};
@@ -78,7 +78,7 @@ pub(crate) fn load_desired(args: &FileArgs) -> Result<Desired, Error> {
 pub(crate) async fn fresh_plan(
     ctx: &Ctx<'_>,
     file: &FileArgs,
-    no_delete: bool,
+    safety: &SafetyArgs,
     parallelism: usize,
 ) -> Result<(Client, Desired, Live, Plan), Error> {
     let desired = load_desired(file)?;
@@ -87,7 +87,8 @@ pub(crate) async fn fresh_plan(
         .status(&format!("Reading the user groups of {} …", client.host()));
     let options = PlanOptions {
         host: client.host().to_string(),
-        no_delete,
+        no_delete: safety.no_delete,
+        bootstrap_group: safety.bootstrap_group.clone(),
     };
     let (live, plan) = crate::live::read::plan(&client, &desired, &options).await?;
     Ok((client, desired, live, plan))

@@ -12,9 +12,9 @@ use crate::live::Live;
 use crate::plan::{Action, Plan, PlanOptions, compute};
 
 /// The live groups and, for `facets`, members and permissions, read side by side. The
-/// bootstrap group is left as the default and member counts unknown: [`plan`] reads them when
-/// the plan needs them. `permission_groups` are the groups whose permissions are read one by one
-/// where the server lacks the user-management listing.
+/// bootstrap group is left unknown and member counts too: [`plan`] reads them when the plan needs
+/// them. `permission_groups` are the groups whose permissions are read one by one where the
+/// server lacks the user-management listing.
 pub async fn groups_and_access(
     client: &Client,
     facets: Facets,
@@ -26,6 +26,7 @@ pub async fn groups_and_access(
     };
     let (groups, access) = tokio::try_join!(client.list_groups(), client.fetch_access(&query))?;
     let mut live = Live::new(groups);
+    live.bootstrap_group = None;
     live.access = access;
     Ok(live)
 }
@@ -33,11 +34,11 @@ pub async fn groups_and_access(
 /// Reads the live state `desired` needs and computes the plan.
 ///
 /// The bootstrap group matters only to a plan that changes or deletes a live group (a create
-/// cannot touch it): the plan is first computed with no bootstrap group known, which protects
+/// cannot touch it): the plan is first computed with the bootstrap group unknown, which protects
 /// nothing, so every change the bootstrap rule could stop shows. When that plan creates at most,
-/// the bootstrap group is not read (the default is recorded); otherwise the organization entity
-/// is read, with the member counts when something is deleted, and the plan computed again.
-/// Member counts are read only for a plan with deletes.
+/// the organization entity is not read and the bootstrap group stays unknown (no delete is
+/// possible, so none is held for it); otherwise it is read, with the member counts when something
+/// is deleted, and the plan computed again. Member counts are read only for a plan with deletes.
 pub async fn plan(
     client: &Client,
     desired: &Desired,
@@ -45,7 +46,6 @@ pub async fn plan(
 ) -> Result<(Live, Plan), Error> {
     let mut live =
         groups_and_access(client, desired.managed_facets(), permission_groups(desired)).await?;
-    live.bootstrap_group = String::new();
     let probe = compute(desired, &live, options);
     let (touches_live, deletes) = match &probe {
         Ok(plan) => (
@@ -61,8 +61,7 @@ pub async fn plan(
         Err(_) => (true, true),
     };
     if !touches_live {
-        live.bootstrap_group = DEFAULT_BOOTSTRAP_GROUP.to_string();
-        let plan = compute(desired, &live, options)?;
+        let plan = probe?;
         return Ok((live, plan));
     }
     let (bootstrap, counts) = tokio::try_join!(client.bootstrap_group(), async {
@@ -72,7 +71,7 @@ pub async fn plan(
             Ok(None)
         }
     })?;
-    live.bootstrap_group = bootstrap.unwrap_or_else(|| DEFAULT_BOOTSTRAP_GROUP.to_string());
+    live.bootstrap_group = bootstrap;
     live.member_counts = counts;
     let plan = compute(desired, &live, options)?;
     if deletes || !plan.changes.iter().any(|c| c.action == Action::Delete) {
@@ -85,13 +84,13 @@ pub async fn plan(
 }
 
 /// The live state a saved plan is checked against: what [`plan`] read for it. The bootstrap
-/// group is read when the plan changes or deletes a live group, or recorded another one than the
-/// default: whenever [`plan`] may have read it.
+/// group is read when the plan changes or deletes a live group, or recorded one: whenever
+/// [`plan`] read it.
 pub async fn for_saved(client: &Client, plan: &Plan) -> Result<Live, ApiError> {
     let groups: Vec<String> = plan.source.managed.keys().cloned().collect();
     let facets = plan.source.facets();
     let touches_live = plan.changes.iter().any(|c| c.action != Action::Create)
-        || plan.source.bootstrap_group != DEFAULT_BOOTSTRAP_GROUP;
+        || plan.source.bootstrap_group.is_some();
     let (mut live, bootstrap) =
         tokio::try_join!(groups_and_access(client, facets, groups), async {
             if touches_live {
@@ -100,7 +99,7 @@ pub async fn for_saved(client: &Client, plan: &Plan) -> Result<Live, ApiError> {
                 Ok(None)
             }
         })?;
-    live.bootstrap_group = bootstrap.unwrap_or_else(|| DEFAULT_BOOTSTRAP_GROUP.to_string());
+    live.bootstrap_group = bootstrap;
     Ok(live)
 }
 

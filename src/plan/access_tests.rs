@@ -41,7 +41,7 @@ fn plan(desired: &Desired, live: &Live) -> Plan {
         live,
         &PlanOptions {
             host: "https://acme.example.com".into(),
-            no_delete: false,
+            ..PlanOptions::default()
         },
     )
     .expect("valid plan")
@@ -630,7 +630,7 @@ mod dump_round_trip {
                     }
                 }
                 let mut live = Live::new(groups);
-                live.bootstrap_group = "adminGroup".into();
+                live.bootstrap_group = Some("adminGroup".into());
                 live.groups
                     .insert("adminGroup".into(), Group::new("adminGroup"));
                 live.access = access;
@@ -648,14 +648,14 @@ mod dump_round_trip {
             let groups: Vec<Group> = live
                 .groups
                 .values()
-                .filter(|g| g.id != live.bootstrap_group)
+                .filter(|g| Some(&g.id) != live.bootstrap_group.as_ref())
                 .cloned()
                 .collect();
             let text = crate::desired::dump::to_yaml_with_access(
                 &groups,
                 &live.access,
                 Facets::ALL,
-                std::slice::from_ref(&live.bootstrap_group),
+                live.bootstrap_group.as_slice(),
                 "dumped",
             );
             let desired = crate::desired::parse("groups.yaml", &text, LoadOptions::default())
