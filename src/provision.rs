@@ -316,9 +316,6 @@ impl Provisioner {
             )));
         }
         safety::lock_out(plan, &live).map_err(Error::Refused)?;
-        if let Some(why) = crate::plan::unsupported_by_apply(plan) {
-            return Err(Error::Refused(why));
-        }
         Ok(self.execute(plan, &live).await)
     }
 
@@ -326,9 +323,6 @@ impl Provisioner {
     async fn load(&self, desired: &Desired) -> Result<Report, Error> {
         let (plan, live) = self.plan_with_live(desired).await?;
         safety::lock_out(&plan, &live).map_err(Error::Refused)?;
-        if let Some(why) = crate::plan::unsupported_by_apply(&plan) {
-            return Err(Error::Refused(why));
-        }
         self.check_thresholds(&plan)?;
         Ok(self.execute(&plan, &live).await)
     }

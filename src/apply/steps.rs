@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use super::grants;
+use crate::access::{OrganizationPermission, PermissionGrant};
 use crate::group::Group;
 use crate::live::Live;
 use crate::plan::{Action, Change, Plan};
@@ -13,12 +15,19 @@ use crate::plan::{Action, Change, Plan};
 /// One request of an apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
-    /// Index of the plan change this step carries out.
-    pub change: usize,
+    /// The operation the step is part of, which the report lists once: for a group's create,
+    /// update or delete, the index of its plan change (a split update's two `PUT`s share it);
+    /// for member and permission requests, an index after every change's.
+    pub op: usize,
     /// What is sent.
     pub request: Request,
     /// Steps that must succeed first.
     pub deps: BTreeSet<usize>,
+    /// For a request on several groups (a batched permission change): the create steps of those
+    /// of its groups being created, each with its group. The step waits for them, and when one
+    /// does not succeed, that group is left out of the request (and reported as skipped) rather
+    /// than the request skipped for every group.
+    pub creates: BTreeMap<usize, String>,
 }
 
 /// The request a step sends.
@@ -30,6 +39,27 @@ pub enum Request {
     Update(Group),
     /// `DELETE` the group.
     Delete(String),
+    /// `addMembers`: these users join the group.
+    AddMembers {
+        /// The group.
+        group: String,
+        /// The users.
+        users: BTreeSet<String>,
+    },
+    /// `removeMembers`: these users leave the group.
+    RemoveMembers {
+        /// The group.
+        group: String,
+        /// The users.
+        users: BTreeSet<String>,
+    },
+    /// `assignPermissions`: the whole new sets, for every group of the grant.
+    Assign(PermissionGrant),
+    /// `revokePermissions`: all access to the listed workspaces and data sources taken away.
+    Revoke(PermissionGrant),
+    /// `organization/managePermissions`: each group's whole new organization permissions (an
+    /// empty set removes them).
+    Organization(BTreeMap<String, BTreeSet<OrganizationPermission>>),
 }
 
 impl Request {
@@ -37,6 +67,52 @@ impl Request {
     /// once every other step has settled (see [`super::run`]).
     pub fn is_destructive(&self) -> bool {
         matches!(self, Request::Delete(_))
+    }
+
+    /// The groups the request is for.
+    pub fn groups(&self) -> Vec<&str> {
+        match self {
+            Request::Create(g) | Request::Update(g) => vec![g.id.as_str()],
+            Request::Delete(id)
+            | Request::AddMembers { group: id, .. }
+            | Request::RemoveMembers { group: id, .. } => vec![id.as_str()],
+            Request::Assign(grant) | Request::Revoke(grant) => {
+                grant.groups.iter().map(String::as_str).collect()
+            }
+            Request::Organization(groups) => groups.keys().map(String::as_str).collect(),
+        }
+    }
+
+    /// The same request without `group` (for a request on several groups).
+    #[must_use]
+    pub fn without(&self, group: &str) -> Self {
+        let mut request = self.clone();
+        match &mut request {
+            Request::Assign(grant) | Request::Revoke(grant) => {
+                grant.groups.remove(group);
+            }
+            Request::Organization(groups) => {
+                groups.remove(group);
+            }
+            _ => {}
+        }
+        request
+    }
+
+    /// The same request for `group` alone (for a request on several groups).
+    #[must_use]
+    pub fn only(&self, group: &str) -> Self {
+        let mut request = self.clone();
+        match &mut request {
+            Request::Assign(grant) | Request::Revoke(grant) => {
+                grant.groups.retain(|g| g == group);
+            }
+            Request::Organization(groups) => {
+                groups.retain(|g, _| g == group);
+            }
+            _ => {}
+        }
+        request
     }
 }
 
@@ -46,8 +122,12 @@ impl Request {
 /// is split: first a `PUT` with the kept parents, then the final one); a delete waits for the
 /// updates that detach its surviving children and for the deletes of its deleted children.
 ///
+/// A group's members and permissions (spec §11) come after: see [`grants`] for how they are
+/// batched and ordered. An update that changes only members or permissions sends no `PUT`.
+///
 /// Steps come in the order creates, updates, the first halves of split updates, the updates
-/// that wait for removals, deletes; within each kind, in plan order.
+/// that wait for removals, deletes, then members and permissions; within each kind, in plan
+/// order.
 pub fn steps(plan: &Plan, live: &Live) -> Vec<Step> {
     let union = UnionGraph::new(plan, live);
     let changes: Vec<(usize, &Change)> = plan.actionable_indexed().collect();
@@ -76,6 +156,9 @@ pub fn steps(plan: &Plan, live: &Live) -> Vec<Step> {
         let (Some(before), Some(after)) = (&change.before, &change.after) else {
             continue;
         };
+        if !change.group_changed() {
+            continue;
+        }
         let added: Vec<&str> = after
             .parents
             .difference(&before.parents)
@@ -155,15 +238,17 @@ pub fn steps(plan: &Plan, live: &Live) -> Vec<Step> {
         deps.remove(&step);
         steps[step].deps = deps;
     }
+    grants::steps(plan, &create_step, &mut steps);
     steps
 }
 
 /// Adds a step without dependencies (pass 2 fills them in) and returns its index.
-fn push(steps: &mut Vec<Step>, change: usize, request: Request) -> usize {
+pub(super) fn push(steps: &mut Vec<Step>, op: usize, request: Request) -> usize {
     steps.push(Step {
-        change,
+        op,
         request,
         deps: BTreeSet::new(),
+        creates: BTreeMap::new(),
     });
     steps.len() - 1
 }
