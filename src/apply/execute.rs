@@ -104,9 +104,7 @@ fn entry(request: &Request, outcome: Outcome) -> ChangeReport {
         Request::Update(_) => (Operation::Update, None, None, None),
         Request::Delete(_) => (Operation::Delete, None, None, None),
         Request::AddMembers { users, .. } => (Operation::AddMembers, Some(users), None, None),
-        Request::RemoveMembers { users, .. } => {
-            (Operation::RemoveMembers, Some(users), None, None)
-        }
+        Request::RemoveMembers { users, .. } => (Operation::RemoveMembers, Some(users), None, None),
         Request::Assign(grant) | Request::Revoke(grant) => (
             if matches!(request, Request::Assign(_)) {
                 Operation::AssignPermissions
@@ -123,7 +121,9 @@ fn entry(request: &Request, outcome: Outcome) -> ChangeReport {
         action,
         id: groups.first().cloned().unwrap_or_default(),
         groups: if groups.len() > 1 { groups } else { Vec::new() },
-        users: users.map(|u| u.iter().cloned().collect()).unwrap_or_default(),
+        users: users
+            .map(|u| u.iter().cloned().collect())
+            .unwrap_or_default(),
         workspaces: workspaces.unwrap_or_default(),
         data_sources: data_sources.unwrap_or_default(),
         outcome,
@@ -243,11 +243,7 @@ pub async fn run<T: Target>(
         for (d, group, reason) in fallout.dropped {
             let alone = requests[d].only(&group);
             requests[d] = requests[d].without(&group);
-            entries.report(
-                (steps[d].op, group),
-                &alone,
-                Outcome::Skipped { reason },
-            );
+            entries.report((steps[d].op, group), &alone, Outcome::Skipped { reason });
         }
         for (s, reason) in fallout.skipped {
             entries.report(
@@ -451,9 +447,7 @@ impl<'s> Schedule<'s> {
                     continue;
                 }
                 if let Some(group) = self.steps[d].creates.get(&j) {
-                    fallout
-                        .dropped
-                        .push((d, group.clone(), reason.to_string()));
+                    fallout.dropped.push((d, group.clone(), reason.to_string()));
                     self.unblock(d);
                 } else if self.settle(d) {
                     fallout.skipped.push((d, reason.to_string()));

@@ -128,11 +128,7 @@ pub struct ChangeReport {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub workspaces: Vec<String>,
     /// The data sources whose permissions are assigned or revoked.
-    #[serde(
-        default,
-        rename = "dataSources",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, rename = "dataSources", skip_serializing_if = "Vec::is_empty")]
     pub data_sources: Vec<String>,
     /// How it ended.
     #[serde(flatten)]

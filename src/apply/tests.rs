@@ -695,7 +695,12 @@ mod access {
                     Request::Organization(_) => "organization",
                     _ => return None,
                 };
-                let groups = s.request.groups().iter().map(|g| (*g).to_string()).collect();
+                let groups = s
+                    .request
+                    .groups()
+                    .iter()
+                    .map(|g| (*g).to_string())
+                    .collect();
                 Some((kind, groups))
             })
             .collect()
@@ -776,8 +781,9 @@ mod access {
         let labels: Vec<String> = report.changes.iter().map(|c| c.label()).collect();
         assert!(
             labels.contains(&"assign workspace sales to 2 groups".to_string())
-                && labels
-                    .contains(&"assign workspace sales and data source warehouse to k-four".to_string()),
+                && labels.contains(
+                    &"assign workspace sales and data source warehouse to k-four".to_string()
+                ),
             "{labels:?}"
         );
     }
@@ -788,7 +794,9 @@ mod access {
         let mut yaml = String::from("groups:\n");
         let mut groups = Vec::new();
         for i in 0..n {
-            yaml.push_str(&format!("  - id: g{i:04}\n    workspaces: {{sales: [VIEW]}}\n"));
+            yaml.push_str(&format!(
+                "  - id: g{i:04}\n    workspaces: {{sales: [VIEW]}}\n"
+            ));
             groups.push(Group::new(format!("g{i:04}")));
         }
         let l = live(&groups);
@@ -912,7 +920,10 @@ mod access {
         }
 
         // A refused grant leaves MANAGE where it was.
-        let fake = Fake::new(&l.groups.values().cloned().collect::<Vec<_>>(), &["z-new-admins"]);
+        let fake = Fake::new(
+            &l.groups.values().cloned().collect::<Vec<_>>(),
+            &["z-new-admins"],
+        );
         let report = apply_with(&p, &l, &fake);
         let revoked = report
             .changes
@@ -1104,7 +1115,8 @@ mod access {
 
     #[test]
     fn an_interrupted_run_reports_member_and_permission_operations_as_not_started() {
-        let d = desired("groups:\n  - id: g\n    members: [u01]\n    workspaces: {sales: [VIEW]}\n");
+        let d =
+            desired("groups:\n  - id: g\n    members: [u01]\n    workspaces: {sales: [VIEW]}\n");
         let l = live(&[Group::new("g")]);
         let p = plan(&d, &l);
         let fake = Fake::new(&[Group::new("g")], &[]);
@@ -1112,13 +1124,19 @@ mod access {
         cancel.cancel();
         let report = runtime().block_on(run(&p, &l, &fake, 8, &Quiet, &cancel));
         assert!(report.interrupted);
-        let labels: Vec<(String, &Outcome)> =
-            report.changes.iter().map(|c| (c.label(), &c.outcome)).collect();
+        let labels: Vec<(String, &Outcome)> = report
+            .changes
+            .iter()
+            .map(|c| (c.label(), &c.outcome))
+            .collect();
         assert_eq!(
             labels,
             [
                 ("add members g (+1)".to_string(), &Outcome::Interrupted),
-                ("assign workspace sales to g".to_string(), &Outcome::Interrupted),
+                (
+                    "assign workspace sales to g".to_string(),
+                    &Outcome::Interrupted
+                ),
             ]
         );
         assert!(fake.log.lock().unwrap().is_empty());
