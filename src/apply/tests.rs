@@ -640,6 +640,7 @@ proptest! {
 
 mod access {
     use std::collections::{BTreeMap, BTreeSet};
+    use std::fmt::Write as _;
 
     use super::{Fake, Quiet, runtime};
     use crate::access::{
@@ -647,7 +648,9 @@ mod access {
         WorkspacePermissions,
     };
     use crate::apply::grants::MAX_ASSIGNEES;
-    use crate::apply::{Cancel, Operation, Outcome, Report, Request, Step, run, steps};
+    use crate::apply::{
+        Cancel, ChangeReport, Operation, Outcome, Report, Request, Step, run, steps,
+    };
     use crate::desired::{Desired, LoadOptions};
     use crate::group::Group;
     use crate::live::{Live, LiveAccess};
@@ -658,7 +661,7 @@ mod access {
     }
 
     fn set(items: &[&str]) -> BTreeSet<String> {
-        items.iter().map(|s| (*s).to_string()).collect()
+        items.iter().map(|graph| (*graph).to_string()).collect()
     }
 
     /// Live groups with every facet read, the users `u00`…`u09` and these workspaces.
@@ -678,16 +681,16 @@ mod access {
         compute(desired, live, &PlanOptions::default()).expect("valid plan")
     }
 
-    fn only(p: &[W]) -> WorkspacePermissions {
-        WorkspacePermissions::only(p.iter().copied())
+    fn only(planned: &[W]) -> WorkspacePermissions {
+        WorkspacePermissions::only(planned.iter().copied())
     }
 
     /// The member and permission steps, each with the groups it is for.
     fn access_steps(steps: &[Step]) -> Vec<(&'static str, Vec<String>)> {
         steps
             .iter()
-            .filter_map(|s| {
-                let kind = match &s.request {
+            .filter_map(|graph| {
+                let kind = match &graph.request {
                     Request::AddMembers { .. } => "add",
                     Request::RemoveMembers { .. } => "remove",
                     Request::Assign(_) => "assign",
@@ -695,7 +698,7 @@ mod access {
                     Request::Organization(_) => "organization",
                     _ => return None,
                 };
-                let groups = s
+                let groups = graph
                     .request
                     .groups()
                     .iter()
@@ -726,7 +729,7 @@ mod access {
     #[test]
     fn groups_that_need_the_same_sets_share_one_assign_and_different_sets_get_their_own() {
         // Alphabetical order would interleave the two sets: m-two sits between the others.
-        let d = desired(
+        let want = desired(
             "groups:
   - id: z-one
     workspaces: {sales: [VIEW]}
@@ -739,15 +742,15 @@ mod access {
     data_sources: {warehouse: [USE]}
 ",
         );
-        let l = live(&[
+        let org = live(&[
             Group::new("z-one"),
             Group::new("m-two"),
             Group::new("a-three"),
             Group::new("k-four"),
         ]);
-        let p = plan(&d, &l);
-        let s = steps(&p, &l);
-        let mut assigns = access_steps(&s);
+        let planned = plan(&want, &org);
+        let graph = steps(&planned, &org);
+        let mut assigns = access_steps(&graph);
         assigns.sort();
         assert_eq!(
             assigns,
@@ -757,9 +760,9 @@ mod access {
                 ("assign", vec!["m-two".to_string()]),
             ]
         );
-        let shared = s
+        let shared = graph
             .iter()
-            .find_map(|s| match &s.request {
+            .find_map(|graph| match &graph.request {
                 Request::Assign(g) if g.groups.len() == 2 => Some(g),
                 _ => None,
             })
@@ -770,15 +773,17 @@ mod access {
         );
         assert!(shared.data_sources.is_empty());
         assert!(
-            s.iter().all(|s| !matches!(s.request, Request::Update(_))),
-            "members and permissions alone send no PUT: {s:?}"
+            graph
+                .iter()
+                .all(|graph| !matches!(graph.request, Request::Update(_))),
+            "members and permissions alone send no PUT: {graph:?}"
         );
 
-        let fake = Fake::new(&l.groups.values().cloned().collect::<Vec<_>>(), &[]);
-        let report = apply_with(&p, &l, &fake);
+        let fake = Fake::new(&org.groups.values().cloned().collect::<Vec<_>>(), &[]);
+        let report = apply_with(&planned, &org, &fake);
         assert!(report.is_complete(), "{report:?}");
-        assert!(!plan(&d, &live_after(&fake, &l)).summary.has_changes());
-        let labels: Vec<String> = report.changes.iter().map(|c| c.label()).collect();
+        assert!(!plan(&want, &live_after(&fake, &org)).summary.has_changes());
+        let labels: Vec<String> = report.changes.iter().map(ChangeReport::label).collect();
         assert!(
             labels.contains(&"assign workspace sales to 2 groups".to_string())
                 && labels.contains(
@@ -794,30 +799,32 @@ mod access {
         let mut yaml = String::from("groups:\n");
         let mut groups = Vec::new();
         for i in 0..n {
-            yaml.push_str(&format!(
-                "  - id: g{i:04}\n    workspaces: {{sales: [VIEW]}}\n"
-            ));
+            let _ = write!(yaml, "  - id: g{i:04}\n    workspaces: {{sales: [VIEW]}}\n");
             groups.push(Group::new(format!("g{i:04}")));
         }
-        let l = live(&groups);
-        let p = plan(&desired(&yaml), &l);
-        let s = steps(&p, &l);
-        let sizes: Vec<usize> = access_steps(&s).iter().map(|(_, g)| g.len()).collect();
+        let org = live(&groups);
+        let planned = plan(&desired(&yaml), &org);
+        let graph = steps(&planned, &org);
+        let sizes: Vec<usize> = access_steps(&graph).iter().map(|(_, g)| g.len()).collect();
         assert_eq!(sizes, [MAX_ASSIGNEES, MAX_ASSIGNEES, 100]);
-        assert_eq!(s.len(), 3, "nothing else: no PUT, one request per batch");
+        assert_eq!(
+            graph.len(),
+            3,
+            "nothing else: no PUT, one request per batch"
+        );
     }
 
     #[test]
     fn revokes_only_where_all_access_to_a_target_goes() {
-        let d = desired(
+        let want = desired(
             "groups:
   - id: analysts
     workspaces: {sales: [VIEW, EXPORT]}
     data_sources: {}
 ",
         );
-        let mut l = live(&[Group::new("analysts")]);
-        l.access.workspace_access.insert(
+        let mut org = live(&[Group::new("analysts")]);
+        org.access.workspace_access.insert(
             "analysts".into(),
             BTreeMap::from([
                 ("sales".to_string(), only(&[W::View, W::Analyze])),
@@ -830,15 +837,15 @@ mod access {
                 ),
             ]),
         );
-        l.access.data_source_access.insert(
+        org.access.data_source_access.insert(
             "analysts".into(),
             BTreeMap::from([("warehouse".to_string(), BTreeSet::from([D::Use]))]),
         );
-        let p = plan(&d, &l);
-        let s = steps(&p, &l);
+        let planned = plan(&want, &org);
+        let graph = steps(&planned, &org);
         let mut assign = None;
         let mut revoke = None;
-        for step in &s {
+        for step in &graph {
             match &step.request {
                 Request::Assign(g) => assert!(assign.replace(g.clone()).is_none(), "one assign"),
                 Request::Revoke(g) => assert!(revoke.replace(g.clone()).is_none(), "one revoke"),
@@ -864,15 +871,15 @@ mod access {
         assert!(!revoke.workspaces.contains_key("sales"));
 
         let fake = Fake::new(&[Group::new("analysts")], &[]);
-        let report = apply_with(&p, &l, &fake);
+        let report = apply_with(&planned, &org, &fake);
         assert!(report.is_complete(), "{report:?}");
-        assert!(!plan(&d, &live_after(&fake, &l)).summary.has_changes());
+        assert!(!plan(&want, &live_after(&fake, &org)).summary.has_changes());
     }
 
     #[test]
     fn organization_manage_is_granted_before_it_is_revoked() {
         // The group losing MANAGE sorts first and is listed first.
-        let d = desired(
+        let want = desired(
             "groups:
   - id: a-old-admins
     organization: []
@@ -882,37 +889,41 @@ mod access {
     organization: [SELF_CREATE_TOKEN]
 ",
         );
-        let mut l = live(&[
+        let mut org = live(&[
             Group::new("a-old-admins"),
             Group::new("z-new-admins"),
             Group::new("m-tokens"),
         ]);
-        l.access
+        org.access
             .organization
             .insert("a-old-admins".into(), [O::Manage].into());
-        let p = plan(&d, &l);
-        let s = steps(&p, &l);
-        let org: Vec<(usize, &Step)> = s
+        let planned = plan(&want, &org);
+        let graph = steps(&planned, &org);
+        let sets: Vec<(usize, &Step)> = graph
             .iter()
             .enumerate()
-            .filter(|(_, s)| matches!(s.request, Request::Organization(_)))
+            .filter(|(_, graph)| matches!(graph.request, Request::Organization(_)))
             .collect();
-        assert_eq!(org.len(), 2, "{s:?}");
-        let (grant, revoke) = if org[0].1.request.groups() == ["a-old-admins"] {
-            (org[1], org[0])
+        assert_eq!(sets.len(), 2, "{graph:?}");
+        let (grant, revoke) = if sets[0].1.request.groups() == ["a-old-admins"] {
+            (sets[1], sets[0])
         } else {
-            (org[0], org[1])
+            (sets[0], sets[1])
         };
         assert_eq!(grant.1.request.groups(), ["m-tokens", "z-new-admins"]);
         assert_eq!(revoke.1.request.groups(), ["a-old-admins"]);
-        assert!(revoke.1.deps.contains(&grant.0), "{s:?}");
+        assert!(revoke.1.deps.contains(&grant.0), "{graph:?}");
 
         for seed in 0..20 {
-            let fake = Fake::seeded(&l.groups.values().cloned().collect::<Vec<_>>(), &[], seed);
-            let report = apply_with(&p, &l, &fake);
+            let fake = Fake::seeded(&org.groups.values().cloned().collect::<Vec<_>>(), &[], seed);
+            let report = apply_with(&planned, &org, &fake);
             assert!(report.is_complete(), "{report:?}");
             let log = fake.log.lock().unwrap();
-            let at = |group: &str| log.iter().position(|l| l.contains(group)).expect("sent");
+            let at = |group: &str| {
+                log.iter()
+                    .position(|org| org.contains(group))
+                    .expect("sent")
+            };
             assert!(at("z-new-admins") < at("a-old-admins"), "{log:?}");
             let access = fake.access.lock().unwrap();
             assert_eq!(access.organization["a-old-admins"], BTreeSet::new());
@@ -921,10 +932,10 @@ mod access {
 
         // A refused grant leaves MANAGE where it was.
         let fake = Fake::new(
-            &l.groups.values().cloned().collect::<Vec<_>>(),
+            &org.groups.values().cloned().collect::<Vec<_>>(),
             &["z-new-admins"],
         );
-        let report = apply_with(&p, &l, &fake);
+        let report = apply_with(&planned, &org, &fake);
         let revoked = report
             .changes
             .iter()
@@ -942,16 +953,18 @@ mod access {
 
     #[test]
     fn deleted_groups_get_no_member_or_permission_step() {
-        let d = desired("groups:\n  - id: kept\n    members: [u01]\n");
-        let mut l = live(&[Group::new("kept"), Group::new("gone")]);
-        l.access.members.insert("gone".into(), set(&["u01", "u02"]));
-        l.access.workspace_access.insert(
+        let want = desired("groups:\n  - id: kept\n    members: [u01]\n");
+        let mut org = live(&[Group::new("kept"), Group::new("gone")]);
+        org.access
+            .members
+            .insert("gone".into(), set(&["u01", "u02"]));
+        org.access.workspace_access.insert(
             "gone".into(),
             BTreeMap::from([("sales".to_string(), only(&[W::View]))]),
         );
-        let p = plan(&d, &l);
-        let s = steps(&p, &l);
-        let requests: Vec<&Request> = s.iter().map(|s| &s.request).collect();
+        let planned = plan(&want, &org);
+        let graph = steps(&planned, &org);
+        let requests: Vec<&Request> = graph.iter().map(|graph| &graph.request).collect();
         assert_eq!(
             requests,
             [
@@ -968,7 +981,7 @@ mod access {
     fn members_and_permissions_of_a_new_group_wait_for_its_create_and_its_parents() {
         // `aa-child` sorts before its parent `zz-parent`; both are new. `bb-live` exists and
         // shares the assign with the new child.
-        let d = desired(
+        let want = desired(
             "groups:
   - id: zz-parent
   - id: aa-child
@@ -980,15 +993,16 @@ mod access {
     workspaces: {sales: [VIEW]}
 ",
         );
-        let l = live(&[Group::new("bb-live")]);
-        let p = plan(&d, &l);
-        let s = steps(&p, &l);
+        let org = live(&[Group::new("bb-live")]);
+        let planned = plan(&want, &org);
+        let graph = steps(&planned, &org);
         let create = |id: &str| {
-            s.iter()
-                .position(|s| matches!(&s.request, Request::Create(g) if g.id == id))
+            graph
+                .iter()
+                .position(|graph| matches!(&graph.request, Request::Create(g) if g.id == id))
                 .expect("create")
         };
-        for step in &s {
+        for step in &graph {
             match &step.request {
                 Request::AddMembers { group, .. } => {
                     assert_eq!(group, "aa-child");
@@ -1013,25 +1027,25 @@ mod access {
         }
         for seed in 0..20 {
             let fake = Fake::seeded(&[Group::new("bb-live")], &[], seed);
-            let report = apply_with(&p, &l, &fake);
+            let report = apply_with(&planned, &org, &fake);
             assert!(report.is_complete(), "{report:?}");
             let log = fake.log.lock().unwrap();
             let created = log
                 .iter()
-                .position(|l| l == "create aa-child")
+                .position(|org| org == "create aa-child")
                 .expect("created");
             for (i, line) in log.iter().enumerate() {
                 if line.contains("aa-child") && !line.starts_with("create") {
                     assert!(i > created, "{log:?}");
                 }
             }
-            assert!(!plan(&d, &live_after(&fake, &l)).summary.has_changes());
+            assert!(!plan(&want, &live_after(&fake, &org)).summary.has_changes());
         }
     }
 
     #[test]
     fn a_failed_create_skips_its_members_and_leaves_it_out_of_shared_grants() {
-        let d = desired(
+        let want = desired(
             "groups:
   - id: new-bad
     members: [u01]
@@ -1045,10 +1059,10 @@ mod access {
     members: [u02]
 ",
         );
-        let l = live(&[Group::new("old")]);
-        let p = plan(&d, &l);
+        let org = live(&[Group::new("old")]);
+        let planned = plan(&want, &org);
         let fake = Fake::new(&[Group::new("old")], &["new-bad"]);
-        let report = apply_with(&p, &l, &fake);
+        let report = apply_with(&planned, &org, &fake);
         let lines: Vec<String> = report
             .changes
             .iter()
@@ -1084,27 +1098,31 @@ mod access {
         // No request ever named the group that does not exist.
         let log = fake.log.lock().unwrap().clone();
         assert_eq!(
-            log.iter().filter(|l| l.contains("new-bad")).count(),
+            log.iter().filter(|org| org.contains("new-bad")).count(),
             1,
             "only its create: {log:?}"
         );
 
         // Re-running, once the server accepts it, converges.
-        let after = live_after(&fake, &l);
-        let p2 = plan(&d, &after);
+        let after = live_after(&fake, &org);
+        let p2 = plan(&want, &after);
         let fake2 = Fake::new(&after.groups.values().cloned().collect::<Vec<_>>(), &[]);
         let report = apply_with(&p2, &after, &fake2);
         assert!(report.is_complete(), "{report:?}");
-        assert!(!plan(&d, &live_after(&fake2, &after)).summary.has_changes());
+        assert!(
+            !plan(&want, &live_after(&fake2, &after))
+                .summary
+                .has_changes()
+        );
     }
 
     #[test]
     fn a_batch_whose_every_group_failed_sends_nothing() {
-        let d = desired("groups:\n  - id: new\n    workspaces: {sales: [VIEW]}\n");
-        let l = live(&[]);
-        let p = plan(&d, &l);
+        let want = desired("groups:\n  - id: new\n    workspaces: {sales: [VIEW]}\n");
+        let org = live(&[]);
+        let planned = plan(&want, &org);
         let fake = Fake::new(&[], &["new"]);
-        let report = apply_with(&p, &l, &fake);
+        let report = apply_with(&planned, &org, &fake);
         assert_eq!(*fake.log.lock().unwrap(), ["create new"]);
         assert_eq!(report.changes.len(), 2, "{report:?}");
         assert!(matches!(
@@ -1115,14 +1133,14 @@ mod access {
 
     #[test]
     fn an_interrupted_run_reports_member_and_permission_operations_as_not_started() {
-        let d =
+        let want =
             desired("groups:\n  - id: g\n    members: [u01]\n    workspaces: {sales: [VIEW]}\n");
-        let l = live(&[Group::new("g")]);
-        let p = plan(&d, &l);
+        let org = live(&[Group::new("g")]);
+        let planned = plan(&want, &org);
         let fake = Fake::new(&[Group::new("g")], &[]);
         let cancel = Cancel::default();
         cancel.cancel();
-        let report = runtime().block_on(run(&p, &l, &fake, 8, &Quiet, &cancel));
+        let report = runtime().block_on(run(&planned, &org, &fake, 8, &Quiet, &cancel));
         assert!(report.interrupted);
         let labels: Vec<(String, &Outcome)> = report
             .changes
