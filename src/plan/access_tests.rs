@@ -669,3 +669,32 @@ mod dump_round_trip {
         }
     }
 }
+
+#[test]
+fn the_saved_plan_holds_before_and_after_of_each_changed_facet() {
+    let d = desired(
+        "groups:\n  - id: sales\n    members: [zoe]\n    workspaces: {finance: {permissions: [VIEW], hierarchy: [VIEW]}}\n",
+    );
+    let mut l = live(&[Group::new("sales"), Group::new("adminGroup")]);
+    l.access.members.insert("sales".into(), set(&["amy"]));
+    let doc = PlanDocument::new(plan(&d, &l));
+    let json: serde_json::Value = serde_json::from_str(&doc.to_json()).expect("json");
+    assert_eq!(
+        json["operations"][0]["access"],
+        serde_json::json!({
+            "members": {"before": ["amy"], "after": ["zoe"]},
+            "workspaces": {
+                "before": {},
+                "after": {"finance": {"permissions": ["VIEW"], "hierarchy": ["VIEW"]}}
+            }
+        })
+    );
+    assert_eq!(json["summary"]["members_added"], 1);
+    assert_eq!(json["summary"]["permissions_granted"], 2);
+    assert_eq!(
+        json["source"]["managed"],
+        serde_json::json!({"sales": ["members", "workspaces"]})
+    );
+    let back = PlanDocument::from_json("plan.json", &doc.to_json()).expect("reads back");
+    assert_eq!(back, doc);
+}
