@@ -698,3 +698,27 @@ fn the_saved_plan_holds_before_and_after_of_each_changed_facet() {
     let back = PlanDocument::from_json("plan.json", &doc.to_json()).expect("reads back");
     assert_eq!(back, doc);
 }
+
+#[test]
+fn incremental_and_csv_files_manage_the_members_of_the_groups_they_list() {
+    let mut l = live(&[Group::new("listed"), Group::new("other")]);
+    l.access.members.insert("listed".into(), set(&["amy"]));
+    l.access.members.insert("other".into(), set(&["amy"]));
+    let d = crate::desired::parse(
+        "groups.yaml",
+        "mode: incremental\ngroups:\n  - id: listed\n    members: [zoe]\n",
+        LoadOptions::default(),
+    )
+    .expect("valid");
+    let p = plan(&d, &l);
+    let ids: Vec<&str> = p.changes.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["listed"], "`other` is not listed: left alone");
+    let csv = crate::desired::parse(
+        "groups.csv",
+        "id,members\nlisted,zoe\nother,amy|zoe\n",
+        LoadOptions::default(),
+    )
+    .expect("valid csv");
+    let p = plan(&csv, &l);
+    assert_eq!((p.summary.members_added, p.summary.members_removed), (2, 1));
+}
