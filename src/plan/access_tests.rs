@@ -722,3 +722,54 @@ fn incremental_and_csv_files_manage_the_members_of_the_groups_they_list() {
     let p = plan(&csv, &l);
     assert_eq!((p.summary.members_added, p.summary.members_removed), (2, 1));
 }
+
+#[test]
+fn grants_batch_groups_that_need_the_same_sets_and_revoke_what_is_left_without_access() {
+    // Three groups get VIEW on sales (two had nothing there, one had EXPORT): one assign. `beta`
+    // also loses finance: a revoke of what it has there.
+    let d = desired(
+        "groups:\n  - id: zeta\n    workspaces: {sales: [VIEW]}\n  - id: alpha\n    workspaces: {sales: [VIEW]}\n  - id: beta\n    workspaces: {sales: [VIEW]}\n  - id: new\n    workspaces: {sales: [VIEW]}\n    data_sources: {warehouse: [USE]}\n",
+    );
+    let mut l = live(&[Group::new("zeta"), Group::new("alpha"), Group::new("beta")]);
+    l.access.workspace_access.insert(
+        "beta".into(),
+        BTreeMap::from([
+            ("sales".to_string(), WorkspacePermissions::only([W::Export])),
+            (
+                "finance".to_string(),
+                WorkspacePermissions::only([W::Analyze]),
+            ),
+        ]),
+    );
+    let p = plan(&d, &l);
+    let (assign, revoke) = super::grants(&p);
+    let view = BTreeMap::from([("sales".to_string(), WorkspacePermissions::only([W::View]))]);
+    let summary: Vec<(Vec<&str>, usize, usize)> = assign
+        .iter()
+        .map(|g| {
+            (
+                g.groups.iter().map(String::as_str).collect(),
+                g.workspaces.len(),
+                g.data_sources.len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [(vec!["alpha", "beta", "zeta"], 1, 0), (vec!["new"], 1, 1)],
+        "{assign:?}"
+    );
+    assert_eq!(
+        assign[0].workspaces, view,
+        "the whole new set, not the difference"
+    );
+    assert_eq!(revoke.len(), 1);
+    assert_eq!(revoke[0].groups, set(&["beta"]));
+    assert_eq!(
+        revoke[0].workspaces,
+        BTreeMap::from([(
+            "finance".to_string(),
+            WorkspacePermissions::only([W::Analyze])
+        )])
+    );
+}

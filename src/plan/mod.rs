@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::desired::Mode;
 use crate::group::Group;
 
-pub use access::{AccessChange, Counts, Delta, LockOut, lock_out};
+pub use access::{AccessChange, Counts, Delta, LockOut, grants, lock_out};
 pub use compute::compute;
 
 /// What a change does to one group.
