@@ -31,7 +31,7 @@ pub async fn run(args: &DumpArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
             Some(target) => format!("{} `{target}`", unknown.facet.key()),
             None => unknown.facet.key().to_string(),
         };
-        ctx.out.status(&format!(
+        ctx.out.always(&format!(
             "warning: `{}` holds permission `{}` on {place}, which this version of gdgroups does not know: it is not in the file, and a plan that changes that set will refuse to drop it",
             unknown.assignee, unknown.name
         ));

@@ -13,6 +13,13 @@
 //!   are equal share one `assignPermissions` request;
 //! - `organization`: `managePermissions` with `after` (an empty set removes them); `MANAGE`
 //!   grants before any `MANAGE` revocation.
+//!
+//! [`grants`] does the batching: one `assignPermissions` per distinct set of assignments, one
+//! `revokePermissions` per distinct set of revocations, each listing every group that needs it.
+//! An update whose [`super::Change::group_changed`] is false needs no `PUT` of the group; a
+//! create's facets are written after the create, and a delete has none. Until apply writes
+//! them, [`super::unsupported_by_apply`] refuses plans that carry any (the executor would
+//! otherwise report as done what it did not do); the apply side removes that check.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,7 +27,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Action, Plan};
 use crate::access::{
-    DataSourceAccess, Facet, OrganizationPermission, SetDelta, WorkspaceAccess, map_changes,
+    DataSourceAccess, Facet, OrganizationPermission, PermissionGrant, SetDelta, WorkspaceAccess,
+    map_changes,
 };
 use crate::desired::{Access, Managed};
 use crate::diagnostic::Diagnostic;
@@ -84,6 +92,81 @@ pub struct AccessChange {
     /// Organization permissions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<Delta<BTreeSet<OrganizationPermission>>>,
+}
+
+impl AccessChange {
+    /// What an `assignPermissions` must set for this group: every workspace and data source
+    /// whose set changes and where the group keeps some access, each with its **whole** new set.
+    pub fn assignments(&self) -> (WorkspaceAccess, DataSourceAccess) {
+        let workspaces = self.workspaces.as_ref().map_or_else(BTreeMap::new, |d| {
+            d.entries()
+                .into_iter()
+                .filter_map(|(id, _, after)| Some((id.to_string(), after?.clone())))
+                .collect()
+        });
+        let data_sources = self.data_sources.as_ref().map_or_else(BTreeMap::new, |d| {
+            d.entries()
+                .into_iter()
+                .filter_map(|(id, _, after)| Some((id.to_string(), after?.clone())))
+                .collect()
+        });
+        (workspaces, data_sources)
+    }
+
+    /// What a `revokePermissions` must take away: every workspace and data source where the
+    /// group keeps no access, each with the set it has now.
+    pub fn revocations(&self) -> (WorkspaceAccess, DataSourceAccess) {
+        let workspaces = self.workspaces.as_ref().map_or_else(BTreeMap::new, |d| {
+            d.entries()
+                .into_iter()
+                .filter(|(_, _, after)| after.is_none())
+                .filter_map(|(id, before, _)| Some((id.to_string(), before?.clone())))
+                .collect()
+        });
+        let data_sources = self.data_sources.as_ref().map_or_else(BTreeMap::new, |d| {
+            d.entries()
+                .into_iter()
+                .filter(|(_, _, after)| after.is_none())
+                .filter_map(|(id, before, _)| Some((id.to_string(), before?.clone())))
+                .collect()
+        });
+        (workspaces, data_sources)
+    }
+}
+
+/// The permission writes of a plan, batched: groups that need the same assignments share one
+/// `assignPermissions` request, groups that lose the same access share one `revokePermissions`.
+/// Held changes and deletes are left out. Both lists are sorted (by their sets, then groups), so
+/// the requests are the same for the same plan.
+pub fn grants(plan: &Plan) -> (Vec<PermissionGrant>, Vec<PermissionGrant>) {
+    type Key = (WorkspaceAccess, DataSourceAccess);
+    let mut assign: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
+    let mut revoke: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
+    for change in plan.actionable().filter(|c| c.action != Action::Delete) {
+        let Some(access) = &change.access else {
+            continue;
+        };
+        for (batches, key) in [
+            (&mut assign, access.assignments()),
+            (&mut revoke, access.revocations()),
+        ] {
+            if key.0.is_empty() && key.1.is_empty() {
+                continue;
+            }
+            batches.entry(key).or_default().insert(change.id.clone());
+        }
+    }
+    let batch = |batches: BTreeMap<Key, BTreeSet<String>>| {
+        batches
+            .into_iter()
+            .map(|((workspaces, data_sources), groups)| PermissionGrant {
+                groups,
+                workspaces,
+                data_sources,
+            })
+            .collect()
+    };
+    (batch(assign), batch(revoke))
 }
 
 /// Permissions granted and revoked by one change, counted one per name and target.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::desired::Mode;
 use crate::group::Group;
 
-pub use access::{AccessChange, Counts, Delta, LockOut, lock_out};
+pub use access::{AccessChange, Counts, Delta, LockOut, grants, lock_out};
 pub use compute::compute;
 
 /// What a change does to one group.
@@ -174,7 +174,8 @@ pub struct Plan {
 pub struct Source {
     /// sha256 of the desired-state file.
     pub desired_sha256: String,
-    /// The bootstrap group of the organization as the server told it; `null` when it would not.
+    /// The bootstrap group of the organization as the server told it; `null` when it would not,
+    /// or was not asked because the plan creates at most (no change could touch it).
     #[serde(default)]
     pub bootstrap_group: Option<String>,
     /// The `ignore:` patterns: ignored groups are left out of the fingerprint.
