@@ -3,12 +3,12 @@
 //!
 //! - Members: one `addMembers` and one `removeMembers` per group that needs it, after the
 //!   group's create.
-//! - Workspaces and data sources: a group's entries that keep some access are **assigned** whole
-//!   (assign sets a workspace's permissions and hierarchy permissions, so it carries the new set,
-//!   not the difference). Groups whose assigned entries are equal share one `assignPermissions`
-//!   request, up to [`MAX_ASSIGNEES`] groups each: granting one set on one workspace to 1,000
-//!   groups is 4 requests. An entry that loses all access is **revoked** with the group's current
-//!   set there, batched the same way; a group being created has nothing to revoke.
+//! - Workspaces and data sources: [`crate::plan::grants`] — a group's entries that keep some
+//!   access are **assigned** whole (assign sets a workspace's permissions and hierarchy
+//!   permissions, so it carries the new set, not the difference), and groups whose assigned
+//!   entries are equal share one grant; an entry that loses all access is **revoked** with the
+//!   group's current set there, batched the same way. Each grant is sent in requests of up to
+//!   [`MAX_ASSIGNEES`] groups: granting one set on one workspace to 1,000 groups is 4 requests.
 //! - Organization: each group's whole new set through `managePermissions`, batched (the body
 //!   lists a set per group). Groups that lose `MANAGE` are in requests that start only once every
 //!   other organization request succeeded, so the organization is never left without the
@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::steps::{Request, Step, push};
-use crate::access::{DataSourceAccess, OrganizationPermission, PermissionGrant, WorkspaceAccess};
+use crate::access::{OrganizationPermission, PermissionGrant};
 use crate::plan::{Action, Plan};
 
 /// The most groups one `assignPermissions`, `revokePermissions` or `managePermissions` request
@@ -29,9 +29,6 @@ use crate::plan::{Action, Plan};
 /// a body stays far below any proxy's limit (250 assignees of the longest ids are about 75 kB)
 /// and one refused request does not hold up many more groups than it must.
 pub const MAX_ASSIGNEES: usize = 250;
-
-/// One assign or revoke payload: the sets on workspaces and data sources.
-type Sets = (WorkspaceAccess, DataSourceAccess);
 
 /// Adds the member and permission steps of `plan` to `steps`; `create_step` gives the create
 /// step of each group the plan creates. Their operation indices follow every change's.
@@ -41,8 +38,6 @@ pub(super) fn steps(plan: &Plan, create_step: &BTreeMap<&str, usize>, steps: &mu
         op += 1;
         op - 1
     };
-    let mut assigns: BTreeMap<Sets, BTreeSet<String>> = BTreeMap::new();
-    let mut revokes: BTreeMap<Sets, BTreeSet<String>> = BTreeMap::new();
     let mut organization: BTreeMap<String, BTreeSet<OrganizationPermission>> = BTreeMap::new();
     let mut loses_manage: BTreeMap<String, BTreeSet<OrganizationPermission>> = BTreeMap::new();
     let mut members: Vec<(String, BTreeSet<String>, BTreeSet<String>)> = Vec::new();
@@ -58,38 +53,6 @@ pub(super) fn steps(plan: &Plan, create_step: &BTreeMap<&str, usize>, steps: &mu
             let added = delta.after.difference(&delta.before).cloned().collect();
             let removed = delta.before.difference(&delta.after).cloned().collect();
             members.push((group.clone(), added, removed));
-        }
-        let (mut assign, mut revoke) = (Sets::default(), Sets::default());
-        if let Some(delta) = &access.workspaces {
-            for (id, before, after) in delta.entries() {
-                match (before, after) {
-                    (_, Some(after)) => {
-                        assign.0.insert(id.to_string(), after.clone());
-                    }
-                    (Some(before), None) => {
-                        revoke.0.insert(id.to_string(), before.clone());
-                    }
-                    (None, None) => {}
-                }
-            }
-        }
-        if let Some(delta) = &access.data_sources {
-            for (id, before, after) in delta.entries() {
-                match (before, after) {
-                    (_, Some(after)) => {
-                        assign.1.insert(id.to_string(), after.clone());
-                    }
-                    (Some(before), None) => {
-                        revoke.1.insert(id.to_string(), before.clone());
-                    }
-                    (None, None) => {}
-                }
-            }
-        }
-        for (sets, batches) in [(assign, &mut assigns), (revoke, &mut revokes)] {
-            if !sets.0.is_empty() || !sets.1.is_empty() {
-                batches.entry(sets).or_default().insert(group.clone());
-            }
         }
         if let Some(delta) = &access.organization {
             let manage = OrganizationPermission::Manage;
@@ -135,18 +98,21 @@ pub(super) fn steps(plan: &Plan, create_step: &BTreeMap<&str, usize>, steps: &mu
         steps[step].creates = creates;
         step
     };
-    for (make, batches) in [
+    let (assigns, revokes) = crate::plan::grants(plan);
+    for (make, grants) in [
         (Request::Assign as fn(PermissionGrant) -> Request, assigns),
         (Request::Revoke, revokes),
     ] {
-        for ((workspaces, data_sources), groups) in batches {
-            for chunk in chunks(groups) {
-                let grant = PermissionGrant {
-                    groups: chunk,
-                    workspaces: workspaces.clone(),
-                    data_sources: data_sources.clone(),
-                };
-                batch(steps, make(grant));
+        for grant in grants {
+            for groups in chunks(grant.groups) {
+                batch(
+                    steps,
+                    make(PermissionGrant {
+                        groups,
+                        workspaces: grant.workspaces.clone(),
+                        data_sources: grant.data_sources.clone(),
+                    }),
+                );
             }
         }
     }
