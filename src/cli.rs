@@ -12,10 +12,21 @@ use crate::output::ColorChoice;
 #[command(
     name = "gdgroups",
     version = crate::LONG_VERSION,
-    propagate_version = true,
-    after_help = "Credentials: GDGROUPS_HOST / GDGROUPS_TOKEN (or GOODDATA_HOST / GOODDATA_TOKEN).\n\
-                  Try it without an account: `gdgroups sandbox` in one terminal, then\n\
-                  `GDGROUPS_HOST=http://127.0.0.1:3000 GDGROUPS_TOKEN=sandbox gdgroups plan` in another."
+    propagate_version = true
+)]
+#[cfg_attr(
+    feature = "sandbox",
+    command(
+        after_help = "Credentials: GDGROUPS_HOST / GDGROUPS_TOKEN (or GOODDATA_HOST / GOODDATA_TOKEN).\n\
+                      Try it without an account: `gdgroups sandbox` in one terminal, then\n\
+                      `GDGROUPS_HOST=http://127.0.0.1:3000 GDGROUPS_TOKEN=sandbox gdgroups plan` in another."
+    )
+)]
+#[cfg_attr(
+    not(feature = "sandbox"),
+    command(
+        after_help = "Credentials: GDGROUPS_HOST / GDGROUPS_TOKEN (or GOODDATA_HOST / GOODDATA_TOKEN)."
+    )
 )]
 pub struct Cli {
     /// Options for every command.
@@ -110,6 +121,7 @@ pub enum Command {
     #[command(after_help = "Example:\n  gdgroups schema > groups.schema.json")]
     Schema,
     /// Run a local, in-memory GoodData user-group API to try gdgroups or test against.
+    #[cfg(feature = "sandbox")]
     #[command(
         after_help = "Example:\n  gdgroups sandbox --seed examples/seed.yaml\n  GDGROUPS_HOST=http://127.0.0.1:3000 GDGROUPS_TOKEN=sandbox gdgroups plan -f examples/groups.yaml"
     )]
@@ -271,6 +283,7 @@ pub struct ShowArgs {
 }
 
 /// `gdgroups sandbox`.
+#[cfg(feature = "sandbox")]
 #[derive(Debug, Args)]
 pub struct SandboxArgs {
     /// Address to listen on.
@@ -320,6 +333,7 @@ pub struct SandboxArgs {
     pub tls_key: Option<PathBuf>,
 }
 
+#[cfg(feature = "sandbox")]
 fn parse_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),

@@ -55,9 +55,10 @@ fn a_stale_plan_is_refused_and_names_what_moved() {
     let env = env();
     env.run(&["plan", "--out", "plan.json"]).expect(0);
     // Another client changes the organization after the review.
-    env.sandbox.upsert_group(Group::new("newcomer"));
     env.sandbox
-        .upsert_group(Group::new("stable").with_name("Renamed elsewhere"));
+        .upsert_group(gdgroups_sandbox::Group::new("newcomer"));
+    env.sandbox
+        .upsert_group(gdgroups_sandbox::Group::new("stable").with_name("Renamed elsewhere"));
     env.sandbox.remove_group("legacy");
     let before = env.sandbox.groups();
     let apply = env.run(&["apply", "plan.json"]).expect(4);

@@ -1,7 +1,7 @@
 //! Protection, ignore globs, incremental loads and delete impact, end to end.
 
 use gdgroups::group::Group;
-use gdgroups::sandbox::{SandboxConfig, SeedGroup};
+use gdgroups_sandbox::{Group as SandboxGroup, SandboxConfig, SeedGroup};
 
 use crate::common::{Env, TOKEN};
 
@@ -93,13 +93,10 @@ fn incremental_loads_touch_only_listed_groups() {
 fn deletes_show_member_counts_and_children() {
     let seed = vec![
         SeedGroup {
-            group: Group::new("legacy"),
+            group: SandboxGroup::new("legacy"),
             members: vec!["ann".into(), "bob".into(), "carl".into()],
         },
-        SeedGroup {
-            group: Group::new("kid").with_parents(["legacy"]),
-            members: vec![],
-        },
+        SeedGroup::new(SandboxGroup::new("kid").with_parents(["legacy"])),
     ];
     let env = Env::with_config(SandboxConfig {
         token: TOKEN.into(),
@@ -131,10 +128,10 @@ fn without_user_management_the_impact_of_a_delete_is_unknown() {
         token: TOKEN.into(),
         seed: vec![
             SeedGroup {
-                group: Group::new("legacy"),
+                group: SandboxGroup::new("legacy"),
                 members: vec!["ann".into(), "bob".into(), "carl".into()],
             },
-            SeedGroup::new(Group::new("kid").with_parents(["legacy"])),
+            SeedGroup::new(SandboxGroup::new("kid").with_parents(["legacy"])),
         ],
         user_management: false,
         ..SandboxConfig::default()

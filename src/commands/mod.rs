@@ -4,6 +4,7 @@ pub mod apply;
 pub mod completions;
 pub mod dump;
 pub mod plan;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod schema;
 pub mod show;

@@ -1,10 +1,8 @@
 //! The sandbox over real HTTP: each test starts one on a free port and talks to it with reqwest.
 
-mod conformance;
 mod faults;
 mod paging;
 mod rules;
-mod tls;
 
 use std::net::{Ipv4Addr, SocketAddr};
 

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::{call, call_with, get, group_doc, start, start_recorded};
 use crate::group::Group;
-use crate::sandbox::{Sandbox, SandboxConfig, SeedGroup};
+use crate::{Sandbox, SandboxConfig, SeedGroup};
 
 const GROUPS: &str = "/api/v1/entities/userGroups";
 
@@ -500,7 +500,7 @@ async fn stats_count_by_route_template() {
     get(&sandbox, GROUPS).await;
     assert_eq!(sandbox.stats().total(), 1);
     sandbox.reset_stats();
-    assert_eq!(sandbox.stats(), crate::sandbox::Stats::default());
+    assert_eq!(sandbox.stats(), crate::Stats::default());
 }
 
 #[tokio::test]

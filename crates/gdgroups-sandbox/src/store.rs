@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use crate::group::{Group, MAX_NAME_CHARS, is_valid_id};
+use crate::group::{Group, ID_PATTERN, MAX_NAME_CHARS, is_valid_id};
 
 /// Why a change was refused; the HTTP layer maps each kind to its status code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -388,7 +388,7 @@ fn self_parent(id: &str) -> StoreError {
 fn check_fields(group: &Group) -> Result<(), StoreError> {
     if !is_valid_id(&group.id) {
         return Err(StoreError::Invalid(format!(
-            "The id `{}` is invalid: it must match ^(?!\\.)[.A-Za-z0-9_-]{{1,255}}$.",
+            "The id `{}` is invalid: it must match {ID_PATTERN}.",
             group.id
         )));
     }
@@ -403,7 +403,7 @@ fn check_fields(group: &Group) -> Result<(), StoreError> {
     }
     if let Some(bad) = group.parents.iter().find(|p| !is_valid_id(p)) {
         return Err(StoreError::Invalid(format!(
-            "The parent id `{bad}` is invalid: it must match ^(?!\\.)[.A-Za-z0-9_-]{{1,255}}$."
+            "The parent id `{bad}` is invalid: it must match {ID_PATTERN}."
         )));
     }
     Ok(())

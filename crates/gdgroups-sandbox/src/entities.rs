@@ -16,11 +16,10 @@ use super::problem::Problem;
 use super::routes::{Exchange, Params, VND_JSON, checked_list, paging, params};
 use super::store::{NameChange, Patch, StoreError};
 use super::{Shared, lock};
-use crate::group::{Group, is_valid_id};
+use crate::group::{Group, ID_PATTERN, MAX_NAME_CHARS, is_valid_id};
 
 const INCLUDE_VALUES: &[&str] = &["userGroups", "parents", "ALL"];
 const META_VALUES: &[&str] = &["page", "all", "ALL"];
-const ID_RULE: &str = "^(?!\\.)[.A-Za-z0-9_-]{1,255}$";
 
 /// The only relationship of a user group is `parents`, so any accepted include asks for it.
 fn wants_parents(params: &Params) -> Result<bool, Problem> {
@@ -40,7 +39,7 @@ fn check_path_id(id: &str) -> Result<(), Problem> {
         Ok(())
     } else {
         Err(Problem::bad_request(format!(
-            "The id `{id}` in the path is invalid: it must match {ID_RULE}."
+            "The id `{id}` in the path is invalid: it must match {ID_PATTERN}."
         )))
     }
 }
@@ -433,7 +432,7 @@ impl Input {
             Some(Value::String(id)) if is_valid_id(id) => id.clone(),
             Some(Value::String(id)) => {
                 return Err(Problem::bad_request(format!(
-                    "`data.id` `{id}` is invalid: it must match {ID_RULE}."
+                    "`data.id` `{id}` is invalid: it must match {ID_PATTERN}."
                 )));
             }
             Some(other) => {
@@ -468,10 +467,9 @@ impl Input {
             Some(Value::Null) => Ok(Field::Null),
             Some(Value::String(name)) => {
                 let chars = name.chars().count();
-                if chars > crate::group::MAX_NAME_CHARS {
+                if chars > MAX_NAME_CHARS {
                     Err(Problem::bad_request(format!(
-                        "`data.attributes.name` is {chars} characters long; at most {} are allowed.",
-                        crate::group::MAX_NAME_CHARS
+                        "`data.attributes.name` is {chars} characters long; at most {MAX_NAME_CHARS} are allowed."
                     )))
                 } else {
                     Ok(Field::Value(name.clone()))
@@ -530,7 +528,7 @@ impl Input {
                 .ok_or_else(|| Problem::bad_request(format!("`{at}.id` must be a string.")))?;
             if !is_valid_id(id) {
                 return Err(Problem::bad_request(format!(
-                    "`{at}.id` `{id}` is invalid: it must match {ID_RULE}."
+                    "`{at}.id` `{id}` is invalid: it must match {ID_PATTERN}."
                 )));
             }
             ids.insert(id.to_string());

@@ -1,8 +1,10 @@
 //! A local, in-memory GoodData user-group API (spec §9): how a new user tries gdgroups without
 //! a GoodData account, and the server the test suite runs against.
 //!
-//! It is written from the OpenAPI spec and the recorded interactions in `tests/fixtures/gooddata/`, not from
-//! what gdgroups' client sends: entity CRUD under `/api/v1/entities/userGroups`, the layout GET
+//! It is written from GoodData's OpenAPI spec and recorded interactions (copied into the
+//! gdgroups repository under `tests/fixtures/gooddata/`, where the conformance tests replay
+//! them), not from what gdgroups' client sends, and it does not depend on gdgroups: its
+//! [`Group`], id rule ([`is_valid_id`]) and seed parsing are its own. It serves entity CRUD under `/api/v1/entities/userGroups`, the layout GET
 //! (and its destructive PUT), the organization entity with `bootstrapUserGroup`, the
 //! `userManagement/userGroups` action (or its absence, as on an older server), problem+json
 //! errors, bearer auth, request counters at `/_sandbox/stats`, fault injection ([`Faults`]), and
@@ -27,7 +29,7 @@
 //!
 //! ```no_run
 //! # fn main() -> std::io::Result<()> {
-//! use gdgroups::sandbox::{Sandbox, SandboxConfig};
+//! use gdgroups_sandbox::{Sandbox, SandboxConfig};
 //! let sandbox = Sandbox::spawn(SandboxConfig::default())?;
 //! // point a client at sandbox.url() with the token "sandbox"
 //! assert_eq!(sandbox.stats().total(), 0);
@@ -35,8 +37,10 @@
 //! # }
 //! ```
 
+mod diagnostic;
 mod entities;
 mod faults;
+mod group;
 mod problem;
 mod routes;
 mod seed;
@@ -53,12 +57,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::oneshot;
 
+pub use diagnostic::{SeedProblem, Span};
 pub use faults::{Faults, parse_rate_limit};
+pub use group::{DEFAULT_BOOTSTRAP_GROUP, Group, ID_PATTERN, MAX_NAME_CHARS, is_valid_id};
 pub use seed::{SeedError, load_seed, parse_seed};
 pub use stats::Stats;
 pub use tls::{TlsConfig, TlsError};
 
-use crate::group::{DEFAULT_BOOTSTRAP_GROUP, Group};
 use store::Store;
 
 /// How a sandbox starts.
@@ -320,7 +325,7 @@ where
 
 /// The configured seed plus the bootstrap group, checked like the API would check it.
 fn seeded_store(config: &SandboxConfig) -> Result<Store, String> {
-    if !crate::group::is_valid_id(&config.bootstrap_group) {
+    if !is_valid_id(&config.bootstrap_group) {
         return Err(format!(
             "the bootstrap group id `{}` is invalid",
             config.bootstrap_group
@@ -329,7 +334,7 @@ fn seeded_store(config: &SandboxConfig) -> Result<Store, String> {
     let mut store = Store::new(&config.bootstrap_group);
     let mut seen = BTreeSet::new();
     for seed in &config.seed {
-        if !crate::group::is_valid_id(&seed.group.id) {
+        if !is_valid_id(&seed.group.id) {
             return Err(format!("the seed group id `{}` is invalid", seed.group.id));
         }
         if !seen.insert(seed.group.id.as_str()) {
