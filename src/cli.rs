@@ -292,7 +292,12 @@ pub struct SandboxArgs {
     /// The bearer token the sandbox accepts.
     #[arg(long, value_name = "TOKEN", default_value = "sandbox")]
     pub token: String,
-    /// A groups file to start from (with optional `members:` per group).
+    /// The user the token belongs to (`GET /api/v1/profile`); when the seed does not name it,
+    /// it is created in the bootstrap group, which holds organization MANAGE.
+    #[arg(long, value_name = "USER", default_value = "admin")]
+    pub token_user: String,
+    /// A groups file to start from: groups with optional `members:` and permissions, and
+    /// optionally `users:`, `workspaces:` and `data_sources:` (see the README).
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
     /// Cap on the page size of listings (a server may answer with smaller pages than asked).

@@ -92,12 +92,10 @@ fn incremental_loads_touch_only_listed_groups() {
 #[test]
 fn deletes_show_member_counts_and_children() {
     let seed = vec![
-        SeedGroup {
-            group: SandboxGroup::new("legacy"),
-            members: vec!["ann".into(), "bob".into(), "carl".into()],
-        },
+        SeedGroup::new(SandboxGroup::new("legacy")).with_members(["ann", "bob", "carl"]),
         SeedGroup::new(SandboxGroup::new("kid").with_parents(["legacy"])),
-    ];
+    ]
+    .into();
     let env = Env::with_config(SandboxConfig {
         token: TOKEN.into(),
         seed,
@@ -127,12 +125,10 @@ fn without_user_management_the_impact_of_a_delete_is_unknown() {
     let env = Env::with_config(SandboxConfig {
         token: TOKEN.into(),
         seed: vec![
-            SeedGroup {
-                group: SandboxGroup::new("legacy"),
-                members: vec!["ann".into(), "bob".into(), "carl".into()],
-            },
+            SeedGroup::new(SandboxGroup::new("legacy")).with_members(["ann", "bob", "carl"]),
             SeedGroup::new(SandboxGroup::new("kid").with_parents(["legacy"])),
-        ],
+        ]
+        .into(),
         user_management: false,
         ..SandboxConfig::default()
     });

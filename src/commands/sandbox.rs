@@ -12,9 +12,9 @@ use crate::error::{Error, Exit};
 pub async fn run(args: &SandboxArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
     let seed = match &args.seed {
         Some(path) => sandbox::load_seed(path).map_err(|e| Error::Io(e.to_string()))?,
-        None => Vec::new(),
+        None => sandbox::Seed::default(),
     };
-    let groups = seed.len();
+    let groups = seed.groups.len();
     // clap makes the two flags go together.
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => {
@@ -45,6 +45,7 @@ pub async fn run(args: &SandboxArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
         },
         tls,
         user_management: !args.without_user_management,
+        token_user: args.token_user.clone(),
         ..SandboxConfig::default()
     };
     let server = Sandbox::start(args.listen, config)

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use gdgroups::group::Group;
-use gdgroups_sandbox::{Sandbox, SandboxConfig, SeedGroup};
+use gdgroups_sandbox::{Sandbox, SandboxConfig, Seed, SeedGroup};
 
 pub const TOKEN: &str = "test-token-3f9c";
 
@@ -58,7 +58,8 @@ pub fn live_groups(sandbox: &Sandbox) -> Vec<Group> {
     sandbox.groups().into_iter().map(from_sandbox).collect()
 }
 
-pub fn seed(groups: &[Group]) -> Vec<SeedGroup> {
+/// A seed of these groups, without members or permissions.
+pub fn seed(groups: &[Group]) -> Seed {
     groups
         .iter()
         .map(|g| SeedGroup::new(to_sandbox(g)))

@@ -8,11 +8,11 @@ mod tls;
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use gdgroups_sandbox::{Group, Sandbox, SandboxConfig, SeedGroup};
+use gdgroups_sandbox::{Group, Sandbox, SandboxConfig, Seed, SeedGroup};
 
-/// The organization the recordings start from.
-pub fn recorded_seed() -> Vec<SeedGroup> {
-    vec![
+/// The groups the recordings start from.
+pub fn recorded_seed() -> Seed {
+    Seed::from(vec![
         SeedGroup::new(Group::new("adminGroup")),
         SeedGroup::new(Group::new("adminQA1Group").with_parents(["adminGroup"])),
         SeedGroup::new(Group::new("demoGroup").with_name("demo group")),
@@ -21,7 +21,7 @@ pub fn recorded_seed() -> Vec<SeedGroup> {
                 .with_name("visitors")
                 .with_parents(["demoGroup"]),
         ),
-    ]
+    ])
 }
 
 /// A sandbox on a free port of the test's own runtime.

@@ -9,6 +9,6 @@ use gdgroups_sandbox::load_seed;
 fn the_example_files_seed() {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let seed = load_seed(&examples.join("seed.yaml")).expect("examples/seed.yaml");
-    assert!(seed.iter().any(|s| !s.members.is_empty()));
+    assert!(seed.groups.iter().any(|s| !s.members.is_empty()));
     load_seed(&examples.join("groups.yaml")).expect("examples/groups.yaml");
 }

@@ -37,16 +37,18 @@
 //! # }
 //! ```
 
+mod access;
+mod api;
+mod catalog;
 mod diagnostic;
-mod entities;
 mod faults;
 mod group;
 mod problem;
-mod routes;
 mod seed;
 mod stats;
 mod store;
 mod tls;
+mod user;
 
 #[cfg(test)]
 mod tests;
@@ -57,12 +59,22 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::oneshot;
 
+pub use access::{
+    Access, Assignee, AssigneeKind, DataSourcePermission, OrganizationPermission, WorkspaceAccess,
+    WorkspacePermission,
+};
+pub use catalog::{DEFAULT_DATA_SOURCE_SCHEMA, DEFAULT_DATA_SOURCE_TYPE, DataSource, Workspace};
 pub use diagnostic::{SeedProblem, Span};
 pub use faults::{Faults, parse_rate_limit};
 pub use group::{DEFAULT_BOOTSTRAP_GROUP, Group, ID_PATTERN, MAX_NAME_CHARS, is_valid_id};
-pub use seed::{SeedError, load_seed, parse_seed};
+pub use seed::{Seed, SeedError, SeedGroup, SeedUser, load_seed, parse_seed};
 pub use stats::Stats;
 pub use tls::{TlsConfig, TlsError};
+pub use user::User;
+
+/// The user the token belongs to unless configured otherwise: the bootstrap user of a fresh
+/// GoodData.CN (`admin`, as in the recordings).
+pub const DEFAULT_TOKEN_USER: &str = "admin";
 
 use store::Store;
 
@@ -74,17 +86,24 @@ pub struct SandboxConfig {
     /// The largest page the listing serves; a larger `size` is cut down to it (as a real
     /// server may do). `None`: no cap.
     pub max_page_size: Option<usize>,
-    /// The group no request may change or delete; created when the seed lacks it.
+    /// The group no request may change or delete; created when the seed lacks it. It holds
+    /// organization `MANAGE`.
     pub bootstrap_group: String,
-    /// The groups (and members) the sandbox starts with.
-    pub seed: Vec<SeedGroup>,
+    /// The organization the sandbox starts with.
+    pub seed: Seed,
+    /// The user the token belongs to (`GET /api/v1/profile`). When the seed does not name it,
+    /// it is created as a member of the bootstrap group, and so an organization admin.
+    pub token_user: String,
     /// Injected latency, rate limit, failures and dropped connections.
     pub faults: Faults,
     /// Serve HTTPS with this certificate and key; `None`: plain HTTP.
     pub tls: Option<TlsConfig>,
-    /// Serve the `/api/v1/actions/userManagement/userGroups` actions (user counts and members).
-    /// `false` stands for an older server without them: they answer 404 problem+json exactly
-    /// like an unknown route (stats still count them under their route template).
+    /// Serve the listings of the user-management action: `GET
+    /// /api/v1/actions/userManagement/userGroups` (user counts and direct permissions of every
+    /// group) and `GET …/userGroups/{id}/members`. `false` stands for an older server without
+    /// them: they answer 404 problem+json exactly like an unknown route (stats still count them
+    /// under their route template), while the per-group permissions, the member changes and
+    /// assign/revoke stay.
     pub user_management: bool,
 }
 
@@ -94,29 +113,11 @@ impl Default for SandboxConfig {
             token: "sandbox".to_string(),
             max_page_size: None,
             bootstrap_group: DEFAULT_BOOTSTRAP_GROUP.to_string(),
-            seed: Vec::new(),
+            seed: Seed::default(),
+            token_user: DEFAULT_TOKEN_USER.to_string(),
             faults: Faults::default(),
             tls: None,
             user_management: true,
-        }
-    }
-}
-
-/// One seeded group and the ids of the users in it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeedGroup {
-    /// The group.
-    pub group: Group,
-    /// User ids; they feed `userCount` and the members action.
-    pub members: Vec<String>,
-}
-
-impl SeedGroup {
-    /// A seeded group without members.
-    pub fn new(group: Group) -> Self {
-        Self {
-            group,
-            members: Vec::new(),
         }
     }
 }
@@ -127,6 +128,8 @@ pub(crate) struct Shared {
     store: Mutex<Store>,
     stats: Mutex<Stats>,
     token: String,
+    /// Whose profile `GET /api/v1/profile` answers.
+    token_user: String,
     max_page_size: Option<usize>,
     faults: faults::FaultState,
     /// Whether the user-management routes exist (see [`SandboxConfig::user_management`]).
@@ -190,12 +193,15 @@ impl Sandbox {
         config: SandboxConfig,
     ) -> std::io::Result<(Sandbox, impl Future<Output = ()> + Send + 'static)> {
         let addr = listener.local_addr()?;
-        let store = seeded_store(&config)
+        let store = config
+            .seed
+            .build(&config.bootstrap_group, &config.token_user)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
             stats: Mutex::new(Stats::default()),
             token: config.token,
+            token_user: config.token_user,
             max_page_size: config.max_page_size,
             faults: faults::FaultState::new(config.faults),
             user_management: config.user_management,
@@ -208,7 +214,7 @@ impl Sandbox {
         });
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
         let (finished_tx, finished_rx) = oneshot::channel::<()>();
-        let app = routes::router(shared.clone());
+        let app = api::router(shared.clone());
         let server = async move {
             // Either an explicit shutdown or the handle being dropped ends the server.
             let shutdown = async {
@@ -250,9 +256,53 @@ impl Sandbox {
         lock(&self.shared.store).all()
     }
 
-    /// The members of a group, sorted; `None` when the group does not exist.
+    /// The ids of a group's members, sorted; `None` when the group does not exist.
     pub fn members(&self, id: &str) -> Option<Vec<String>> {
-        lock(&self.shared.store).members(id)
+        let members = lock(&self.shared.store).members(id)?;
+        Some(members.into_iter().map(|user| user.id).collect())
+    }
+
+    /// Every user, sorted by id.
+    pub fn users(&self) -> Vec<User> {
+        lock(&self.shared.store)
+            .all_users()
+            .into_iter()
+            .map(|row| row.user)
+            .collect()
+    }
+
+    /// The ids of a user's groups, sorted; `None` when the user does not exist.
+    pub fn user_groups(&self, id: &str) -> Option<Vec<String>> {
+        lock(&self.shared.store).user(id).map(|row| row.groups)
+    }
+
+    /// Inserts or replaces a user directly, as another client (or an identity provider) would:
+    /// `groups` become its groups (those that do not exist are left out). Its permissions are
+    /// kept.
+    pub fn upsert_user<I, S>(&self, user: User, groups: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let groups: BTreeSet<String> = groups.into_iter().map(Into::into).collect();
+        lock(&self.shared.store).upsert_user_unchecked(user, Some(groups));
+    }
+
+    /// Removes a user directly, with its memberships and permissions.
+    pub fn remove_user(&self, id: &str) {
+        lock(&self.shared.store).remove_user_unchecked(id);
+    }
+
+    /// What a user or group may reach directly; `None` when it does not exist.
+    pub fn access(&self, assignee: &Assignee) -> Option<Access> {
+        lock(&self.shared.store).access(assignee).cloned()
+    }
+
+    /// Replaces what an existing user or group may reach directly, without the API's checks
+    /// (workspaces and data sources it names need not exist); `false` when there is no such
+    /// assignee.
+    pub fn set_access(&self, assignee: &Assignee, access: Access) -> bool {
+        lock(&self.shared.store).set_access(assignee, access.normalized())
     }
 
     /// Inserts or replaces a group directly, without the API's checks (no parent, cycle or
@@ -262,17 +312,15 @@ impl Sandbox {
         lock(&self.shared.store).upsert_unchecked(group, None);
     }
 
-    /// Sets the members of a group directly; ignored when the group does not exist.
+    /// Sets the members of a group directly (users that do not exist are created with just
+    /// their id); ignored when the group does not exist.
     pub fn set_members<I, S>(&self, id: &str, members: I)
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let mut store = lock(&self.shared.store);
-        if let Some(group) = store.get(id) {
-            let members: BTreeSet<String> = members.into_iter().map(Into::into).collect();
-            store.upsert_unchecked(group, Some(members));
-        }
+        let members: BTreeSet<String> = members.into_iter().map(Into::into).collect();
+        lock(&self.shared.store).set_members(id, &members);
     }
 
     /// Removes a group directly, as a DELETE would (children lose it as a parent), but without
@@ -321,30 +369,4 @@ where
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
-}
-
-/// The configured seed plus the bootstrap group, checked like the API would check it.
-fn seeded_store(config: &SandboxConfig) -> Result<Store, String> {
-    if !is_valid_id(&config.bootstrap_group) {
-        return Err(format!(
-            "the bootstrap group id `{}` is invalid",
-            config.bootstrap_group
-        ));
-    }
-    let mut store = Store::new(&config.bootstrap_group);
-    let mut seen = BTreeSet::new();
-    for seed in &config.seed {
-        if !is_valid_id(&seed.group.id) {
-            return Err(format!("the seed group id `{}` is invalid", seed.group.id));
-        }
-        if !seen.insert(seed.group.id.as_str()) {
-            return Err(format!("the seed declares `{}` twice", seed.group.id));
-        }
-        store.upsert_unchecked(
-            seed.group.clone(),
-            Some(seed.members.iter().cloned().collect()),
-        );
-    }
-    store.check_consistency()?;
-    Ok(store)
 }

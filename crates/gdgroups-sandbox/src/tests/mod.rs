@@ -34,7 +34,7 @@ pub(super) async fn start(config: SandboxConfig) -> Sandbox {
 
 pub(super) async fn start_recorded() -> Sandbox {
     start(SandboxConfig {
-        seed: recorded_seed(),
+        seed: recorded_seed().into(),
         ..SandboxConfig::default()
     })
     .await
