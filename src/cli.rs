@@ -326,8 +326,9 @@ pub struct SandboxArgs {
     /// milliseconds (reads stay quick), to try Ctrl-C during an apply.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub write_answer_delay_ms: u64,
-    /// Behave like an older server without the user-management actions: they answer 404, so
-    /// plans show the impact of deletes as unknown.
+    /// Behave like an older server without the user-management listings (the groups with
+    /// their user counts and permissions, and members): they answer 404, so plans show the
+    /// impact of deletes as unknown.
     #[arg(long)]
     pub without_user_management: bool,
     /// Serve HTTPS with this PEM certificate chain (server certificate first); needs --tls-key.

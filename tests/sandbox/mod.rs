@@ -30,11 +30,3 @@ pub async fn start(config: SandboxConfig) -> Sandbox {
         .await
         .expect("sandbox starts")
 }
-
-pub async fn start_recorded() -> Sandbox {
-    start(SandboxConfig {
-        seed: recorded_seed(),
-        ..SandboxConfig::default()
-    })
-    .await
-}

@@ -1,30 +1,59 @@
-//! A local, in-memory GoodData user-group API (spec §9): how a new user tries gdgroups without
-//! a GoodData account, and the server the test suite runs against.
+//! A local, in-memory GoodData user-group API (spec §9 and §11): how a new user tries gdgroups
+//! without a GoodData account, and the server the test suite runs against.
 //!
 //! It is written from GoodData's OpenAPI spec and recorded interactions (copied into the
 //! gdgroups repository under `tests/fixtures/gooddata/`, where the conformance tests replay
 //! them), not from what gdgroups' client sends, and it does not depend on gdgroups: its
-//! [`Group`], id rule ([`is_valid_id`]) and seed parsing are its own. It serves entity CRUD under `/api/v1/entities/userGroups`, the layout GET
-//! (and its destructive PUT), the organization entity with `bootstrapUserGroup`, the
-//! `userManagement/userGroups` action (or its absence, as on an older server), problem+json
-//! errors, bearer auth, request counters at `/_sandbox/stats`, fault injection ([`Faults`]), and
-//! HTTPS when given a certificate ([`TlsConfig`]).
+//! [`Group`], id rule ([`is_valid_id`]) and seed parsing ([`load_seed`]) are its own.
 //!
-//! Where the references are silent, the sandbox chooses, and says so here:
-//! - Success answers use `application/vnd.gooddata.api+json` unless `Accept` asks for
-//!   `application/json` (the recordings: JSON when asked, the vendor type when `Accept` was
-//!   absent). The layout and user-management endpoints always answer `application/json`.
-//! - Listing: `include`, `page`, `size`, `metaInclude` and `sort=id[,asc|desc]` are supported;
-//!   `filter` and other sorts are refused with 400 rather than silently ignored. Unknown
-//!   `include`/`metaInclude` values are 400 (the OpenAPI enums).
-//! - `included` resources carry `links` but no `relationships`.
-//! - Request bodies must be JSON (415 otherwise); unknown attributes or relationships are 400, so
-//!   a misspelt field is not silently dropped.
-//! - The organization shows `bootstrapUser`/`bootstrapUserGroup` only when `include` asks (see
-//!   `routes::organization_get`).
-//! - The members action answers `{members: [{id}]}`, the schema's `UserManagementUserGroupMembers`.
-//! - The layout PUT keeps the bootstrap group when the layout leaves it out; permissions are
-//!   accepted and not kept (every group reads back `permissions: []`).
+//! It serves, with bearer auth, problem+json errors, request counters at `/_sandbox/stats`,
+//! fault injection ([`Faults`]) and HTTPS when given a certificate ([`TlsConfig`]):
+//! - user groups: entity CRUD under `/api/v1/entities/userGroups`, the layout GET (and its
+//!   destructive PUT), the organization entity with `bootstrapUserGroup`;
+//! - users, workspaces (with parents) and data sources: the entity listings and one user;
+//!   `/api/v1/profile` of the token's user ([`SandboxConfig::token_user`]);
+//! - `actions/userManagement`: the groups with user counts and direct permissions (or their
+//!   absence, as on an older server), members and `addMembers`/`removeMembers`, the direct
+//!   permissions of one group or user (GET and POST), `assignPermissions`/`revokePermissions`;
+//! - organization permissions: `actions/organization/managePermissions` and the layout
+//!   `/api/v1/layout/organization/permissions` (GET, PUT).
+//!
+//! What the recordings show, it does: assign **sets** each listed workspace's permissions and
+//! hierarchy permissions and each listed data source's permissions for each assignee, and
+//! answers 200 with an empty body; revoke removes what it lists (an entry left with nothing
+//! goes); the member and permission writes answer 204 without a body; a group's deletion takes
+//! its memberships and permissions with it. Where the references are silent, the sandbox
+//! chooses, and says so here:
+//! - Success answers of the entities use `application/vnd.gooddata.api+json` unless `Accept`
+//!   asks for `application/json` (the recordings: JSON when asked, the vendor type when `Accept`
+//!   was absent). The layouts, actions and the profile always answer `application/json`.
+//! - Listings: `include`, `page`, `size`, `metaInclude=page` and `sort=id[,asc|desc]`;
+//!   `filter`, other sorts, meta objects it does not compute and the user-management listing's
+//!   `name`/`workspace`/`dataSource` filters are refused with 400 rather than silently ignored.
+//!   Values outside the OpenAPI enums are 400 (in query parameters and bodies alike).
+//! - `included` resources carry `links` but no `relationships`; relationships appear only when
+//!   `include` asks, and only on entities that have some.
+//! - Request bodies must be JSON (415 otherwise); unknown members are 400, so a misspelt field
+//!   is not silently dropped. Read-only members (`name`, `accessSource`) are accepted and
+//!   ignored.
+//! - An unknown group, user, workspace or data source in a request is 404 problem+json, and
+//!   nothing of the request is done. Users, workspaces and data sources come only from the seed:
+//!   the entity writes of users are not served (405); gdgroups never writes them.
+//! - `POST …/userGroups/{id}/permissions` (and the user's) sets what it lists, like an assign
+//!   with that one assignee; whether the server also drops what the body leaves out is not
+//!   recorded. `includeInherited=true` is refused: the sandbox keeps direct assignments only.
+//! - A group is an `organizationAdmin`, and a user holds an organization permission (profile,
+//!   organization `meta.permissions`), directly or through its groups and their parents.
+//!   Permissions are listed in the order the spec declares each enum; organization
+//!   permissions in the layout by assignee (users, then groups, by id).
+//! - The bootstrap group holds organization `MANAGE` from the start. The token's user exists;
+//!   when the seed does not name it, it is a member of the bootstrap group.
+//! - The members action answers `{members: [{id, name?}]}` (`UserManagementUserGroupMembers`),
+//!   the name being the user's display name when it has one.
+//! - The organization shows `bootstrapUser`/`bootstrapUserGroup` only when `include` asks.
+//! - The user-group layout PUT keeps the bootstrap group when the layout leaves it out; the
+//!   groups' own `permissions` are accepted and not kept (every group reads back
+//!   `permissions: []`); groups that stay keep their members and permissions.
 //! - Every answer, the 401 included, carries a fresh `X-GDC-TRACE-ID`.
 //!
 //! ```no_run

@@ -140,6 +140,10 @@ pub(super) fn check(document: Document) -> Result<Seed, Vec<SeedProblem>> {
         });
     }
     if !problems.0.is_empty() {
+        // In file order; problems of the whole file last.
+        problems
+            .0
+            .sort_by_key(|p| p.span.map_or((usize::MAX, usize::MAX), |s| (s.line, s.col)));
         return Err(problems.0);
     }
     seeds

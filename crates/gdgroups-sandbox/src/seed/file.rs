@@ -271,6 +271,206 @@ groups:
     }
 
     #[test]
+    fn users_workspaces_data_sources_and_permissions() {
+        use crate::access::{
+            Access, DataSourcePermission as D, OrganizationPermission as O, WorkspaceAccess,
+            WorkspacePermission as W,
+        };
+        let text = "\
+groups:
+  - id: analysts
+    members: [ann]
+    workspaces:
+      sales: [VIEW, EXPORT]
+      finance: {permissions: [ANALYZE], hierarchy: [VIEW]}
+      empty: []
+    data_sources: {warehouse: [USE]}
+    organization: [SELF_CREATE_TOKEN]
+users:
+  - id: dora
+    name: Dora Ops
+    email: dora@example.com
+    groups: [analysts, adminGroup]
+    organization: [BASE_UI_ACCESS]
+workspaces:
+  - {id: company, name: Company}
+  - {id: sales, parent: company}
+data_sources:
+  - {id: warehouse, type: SNOWFLAKE}
+";
+        let seed = parse_seed("seed.yaml", text).unwrap();
+        let analysts = &seed.groups[1];
+        assert_eq!(analysts.group.id, "analysts");
+        let mut expected = Access::default();
+        expected
+            .workspaces
+            .insert("sales".into(), WorkspaceAccess::new([W::Export, W::View]));
+        expected.workspaces.insert(
+            "finance".into(),
+            WorkspaceAccess::new([W::Analyze]).with_hierarchy([W::View]),
+        );
+        expected
+            .data_sources
+            .insert("warehouse".into(), [D::Use].into());
+        expected.organization.insert(O::SelfCreateToken);
+        assert_eq!(analysts.access, expected, "an empty entry means no access");
+        let dora = &seed.users[0];
+        assert_eq!(dora.user.display_name().as_deref(), Some("Dora Ops"));
+        assert_eq!(dora.groups, ["analysts", "adminGroup"]);
+        assert_eq!(dora.access.organization, [O::BaseUiAccess].into());
+        assert_eq!(seed.workspaces[1].parent.as_deref(), Some("company"));
+        assert_eq!(seed.data_sources[0].kind, "SNOWFLAKE");
+        assert_eq!(seed.data_sources[0].name, "warehouse");
+
+        // Built into an organization: ann and the token's user exist, the workspace and data
+        // source a permission names exist, the bootstrap group holds MANAGE.
+        let store = seed.build("adminGroup", "admin").unwrap();
+        assert_eq!(store.user("ann").unwrap().groups, ["analysts"]);
+        assert_eq!(store.user("admin").unwrap().groups, ["adminGroup"]);
+        assert!(store.workspace("finance").is_some());
+        assert_eq!(
+            store.user_organization("dora"),
+            [O::Manage, O::SelfCreateToken, O::BaseUiAccess].into()
+        );
+    }
+
+    #[test]
+    fn permission_and_reference_errors_have_positions() {
+        let text = "\
+groups:
+  - id: a
+    workspaces: {sales: [view, ADMIN], .x: [VIEW]}
+    data_sources: {dw: [READ]}
+    organization: [MANAGE, OWNER]
+users:
+  - id: u
+    groups: [a, nope]
+  - id: u
+    role: admin
+workspaces:
+  - {id: w1, parent: w2}
+  - {id: w2, parent: w1}
+  - {id: w3, parent: gone}
+data_sources:
+  - {id: d}
+  - {id: d}
+";
+        let err = parse_seed("seed.yaml", text).unwrap_err();
+        let problems: Vec<_> = err
+            .problems()
+            .iter()
+            .map(|d| {
+                (
+                    d.span.map(|s| (s.line, s.col)),
+                    d.message.clone(),
+                    d.hint.clone(),
+                )
+            })
+            .collect();
+        // serde stops at the unknown key first: it is the only problem then.
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            problems[0].0.map(|(line, _)| line),
+            Some(10),
+            "{problems:?}"
+        );
+        assert!(problems[0].1.contains("role"), "{problems:?}");
+
+        let err = parse_seed("seed.yaml", &text.replace("    role: admin\n", "")).unwrap_err();
+        let problems: Vec<_> = err
+            .problems()
+            .iter()
+            .map(|d| {
+                (
+                    d.span.map(|s| (s.line, s.col)),
+                    d.message.clone(),
+                    d.hint.clone(),
+                )
+            })
+            .collect();
+        let has = |line: usize, col: usize, message: &str| {
+            problems
+                .iter()
+                .any(|(at, m, _)| *at == Some((line, col)) && m == message)
+        };
+        assert!(
+            has(3, 26, "unknown workspace permission `view`"),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|(_, m, hint)| m.contains("`view`")
+                && hint.as_deref() == Some("did you mean `VIEW`?")),
+            "{problems:?}"
+        );
+        assert!(
+            has(3, 32, "unknown workspace permission `ADMIN`"),
+            "{problems:?}"
+        );
+        assert!(has(3, 40, "invalid workspace id `.x`"), "{problems:?}");
+        assert!(
+            has(4, 25, "unknown data source permission `READ`"),
+            "{problems:?}"
+        );
+        assert!(
+            has(5, 28, "unknown organization permission `OWNER`"),
+            "{problems:?}"
+        );
+        assert!(
+            has(8, 17, "group `nope` of user `u` is not a seeded group"),
+            "{problems:?}"
+        );
+        assert!(
+            has(9, 9, "user `u` is declared twice (first at line 7)"),
+            "{problems:?}"
+        );
+        assert!(
+            has(11, 10, "the workspace parents form a cycle: w1 → w2 → w1"),
+            "{problems:?}"
+        );
+        assert!(
+            has(
+                13,
+                22,
+                "parent `gone` of workspace `w3` is not a seeded workspace"
+            ),
+            "{problems:?}"
+        );
+        assert!(
+            has(
+                16,
+                10,
+                "data source `d` is declared twice (first at line 15)"
+            ),
+            "{problems:?}"
+        );
+        let lines: Vec<usize> = problems
+            .iter()
+            .filter_map(|(at, _, _)| at.map(|(line, _)| line))
+            .collect();
+        assert!(lines.is_sorted(), "in file order: {lines:?}");
+        let rendered = err.to_string();
+        assert!(rendered.contains("--> seed.yaml:4:25"), "{rendered}");
+        assert!(
+            rendered.contains("help: data source permissions are MANAGE, USE"),
+            "{rendered}"
+        );
+    }
+
+    #[test]
+    fn a_bad_permission_value_shape_is_located() {
+        let err = parse_seed(
+            "s.yaml",
+            "groups:\n  - id: a\n    workspaces: {w: {permissions: [VIEW], everything: true}}\n",
+        )
+        .unwrap_err();
+        let problem = &err.problems()[0];
+        assert_eq!(problem.span.map(|s| s.line), Some(3), "{err}");
+        assert!(problem.message.contains("everything"), "{err}");
+        let err = parse_seed("s.yaml", "groups:\n  - id: a\n    workspaces: [w]\n").unwrap_err();
+        assert_eq!(err.problems()[0].span.map(|s| s.line), Some(3), "{err}");
+    }
+
+    #[test]
     fn unreadable_file_names_the_path() {
         let err = load_seed(Path::new("/nonexistent/seed.yaml")).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/seed.yaml"), "{err}");
