@@ -134,7 +134,8 @@ pub(super) fn check(document: Document) -> Result<Seed, Vec<SeedProblem>> {
         && let Some(cycle) = find_cycle(&seeds)
     {
         let message = format!("the parents form a cycle: {}", cycle.join(" → "));
-        problems.0.push(match declared.get(cycle[0].as_str()) {
+        let start = cycle.first().map_or("", String::as_str);
+        problems.0.push(match declared.get(start) {
             Some(span) => SeedProblem::at(*span, message),
             None => SeedProblem::whole_file(message),
         });
