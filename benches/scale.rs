@@ -971,7 +971,7 @@ fn child_render() {
         m
     };
     let started = Instant::now();
-    let human = render::human::render(&plan, false);
+    let human = render::human::render(&plan, false, None);
     println!("human_s={}", started.elapsed().as_secs_f64());
     println!("human_mib={}", mib(&human));
     drop(human);
@@ -981,7 +981,11 @@ fn child_render() {
     println!("document_s={}", started.elapsed().as_secs_f64());
 
     let started = Instant::now();
-    let markdown = render::markdown::render(&doc, render::markdown::DEFAULT_MAX_BYTES);
+    let markdown = render::markdown::render(
+        &doc,
+        render::markdown::DEFAULT_MAX_BYTES,
+        render::Files::default(),
+    );
     println!("markdown_s={}", started.elapsed().as_secs_f64());
     println!("markdown_mib={}", mib(&markdown));
     drop(markdown);

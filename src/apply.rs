@@ -403,8 +403,13 @@ fn trace_outcome(report: &ChangeReport) {
     }
 }
 
-/// Told about every finished change, for progress output.
+/// Told about every change as it starts and finishes, for progress output.
 pub trait Progress: Sync {
+    /// A request of `change` is about to be sent: it is in flight until it finishes. (An update
+    /// that is split in two starts twice.)
+    fn started(&self, change: &Change) {
+        let _ = change;
+    }
     /// A change finished (done, failed or skipped).
     fn finished(&self, report: &ChangeReport);
 }
@@ -522,6 +527,7 @@ pub async fn run<T: Target>(
                     .flatten()
             });
             let Some(i) = next else { break };
+            progress.started(&plan.changes[steps[i].change]);
             running.push(async move {
                 let result = match &steps[i].request {
                     Request::Create(g) => target.create(g).await,
@@ -708,6 +714,57 @@ mod tests {
     struct Quiet;
     impl Progress for Quiet {
         fn finished(&self, _: &ChangeReport) {}
+    }
+
+    /// What a progress display is told, in order.
+    #[derive(Default)]
+    struct Recorded(Mutex<Vec<String>>);
+    impl Progress for Recorded {
+        fn started(&self, change: &Change) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("start {} {}", change.action.verb(), change.id));
+        }
+        fn finished(&self, report: &ChangeReport) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("finish {} {}", report.action.verb(), report.id));
+        }
+    }
+
+    #[test]
+    fn progress_hears_of_each_change_as_it_starts_and_as_it_finishes() {
+        let live_state = Live::new([Group::new("old")]);
+        let want = [Group::new("a"), Group::new("b").with_parents(["a"])];
+        let plan = compute(&desired(&want), &live_state, &PlanOptions::default()).expect("plan");
+        let fake = Fake::new(&[Group::new("old")], &[]);
+        let recorded = Recorded::default();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let report = runtime.block_on(run(
+            &plan,
+            &live_state,
+            &fake,
+            8,
+            &recorded,
+            &Cancel::default(),
+        ));
+        assert!(report.is_complete(), "{report:?}");
+        // b waits for a; the delete waits for every create and update to settle.
+        assert_eq!(
+            *recorded.0.lock().unwrap(),
+            [
+                "start create a",
+                "finish create a",
+                "start create b",
+                "finish create b",
+                "start delete old",
+                "finish delete old",
+            ]
+        );
     }
 
     fn desired(groups: &[Group]) -> crate::desired::Desired {

@@ -131,22 +131,27 @@ pub enum Command {
         after_help = "Examples:\n  gdgroups completions bash > ~/.local/share/bash-completion/completions/gdgroups\n  gdgroups completions zsh > ~/.zfunc/_gdgroups"
     )]
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    #[command(after_help = "Example:\n  gdgroups man > gdgroups.1 && man ./gdgroups.1")]
-    Man,
+    /// Print the man page (roff), or write one page per command with --dir.
+    #[command(after_help = "Examples:
+  gdgroups man --dir ~/.local/share/man/man1 && man gdgroups-plan
+  gdgroups man > gdgroups.1 && man ./gdgroups.1")]
+    Man(ManArgs),
 }
 
 /// Where the desired state comes from.
 #[derive(Debug, Args, Clone)]
 pub struct FileArgs {
     /// The groups file (YAML or JSON; CSV when it ends in `.csv`).
+    // Not a clap default, so that a missing file the user did not name gets its own advice;
+    // the help shows the default as clap would.
     #[arg(
         short = 'f',
         long = "file",
         value_name = "FILE",
-        default_value = "groups.yaml"
+        help = "The groups file (YAML or JSON; CSV when it ends in `.csv`) [default: groups.yaml]",
+        long_help = "The groups file (YAML or JSON; CSV when it ends in `.csv`)\n\n[default: groups.yaml]"
     )]
-    pub file: PathBuf,
+    pub file: Option<PathBuf>,
     /// Only touch listed groups; `active: false` deletes (also `mode: incremental` in the file).
     #[arg(long)]
     pub incremental: bool,
@@ -154,6 +159,18 @@ pub struct FileArgs {
     #[arg(long)]
     pub allow_empty: bool,
 }
+
+impl FileArgs {
+    /// The file `-f` names, or `groups.yaml` in the current directory.
+    pub fn path(&self) -> &std::path::Path {
+        self.file
+            .as_deref()
+            .unwrap_or(std::path::Path::new(DEFAULT_FILE))
+    }
+}
+
+/// The groups file read when `-f` is not given.
+pub const DEFAULT_FILE: &str = "groups.yaml";
 
 /// `gdgroups validate`.
 #[derive(Debug, Args)]
@@ -261,6 +278,9 @@ pub struct DumpArgs {
     /// Write to this file (atomically) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace the -o file if it exists (a hand-edited groups file would lose its edits).
+    #[arg(long, requires = "output")]
+    pub force: bool,
 }
 
 /// `gdgroups completions`.
@@ -269,6 +289,15 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `gdgroups man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write gdgroups.1 and a page per command (gdgroups-plan.1, …) into this directory,
+    /// creating it if needed, instead of printing gdgroups.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// `gdgroups show`.

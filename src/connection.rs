@@ -100,6 +100,17 @@ pub(crate) fn check_host(host: &str, allow_http: bool) -> Result<(), Error> {
         )));
     };
     let authority = rest.split('/').next().unwrap_or_default();
+    // A URL copied from the API documentation or a browser: gdgroups adds `/api/v1` itself, so
+    // every request would go to `/api/v1/api/v1/…` and fail with a 404 for a path nobody wrote.
+    let path = rest[authority.len()..].trim_end_matches('/');
+    if path.to_ascii_lowercase().ends_with("/api/v1") {
+        let prefix = &path[..path.len() - "/api/v1".len()];
+        return Err(Error::Config(format!(
+            "the host `{host}` ends in `/api/v1`, which gdgroups adds itself (requests would go \
+             to `{path}/api/v1/…`); set the host to the organization URL alone: \
+             {scheme}://{authority}{prefix}"
+        )));
+    }
     let hostname = authority
         .rsplit_once(':')
         .filter(|(h, port)| {
@@ -212,5 +223,28 @@ mod tests {
         assert!(check_host("http://acme.example.com", true).is_ok());
         assert!(check_host("acme.example.com", false).is_err());
         assert!(check_host("ftp://x", false).is_err());
+    }
+
+    #[test]
+    fn a_host_with_the_api_path_says_what_to_write() {
+        for host in [
+            "https://acme.example.com/api/v1",
+            "https://acme.example.com/api/v1/",
+            "https://acme.example.com/API/V1",
+        ] {
+            let e = check_host(host, false).unwrap_err().to_string();
+            assert!(
+                e.contains("set the host to the organization URL alone: https://acme.example.com"),
+                "{host}: {e}"
+            );
+            assert!(e.ends_with("https://acme.example.com"), "{host}: {e}");
+        }
+        let e = check_host("http://127.0.0.1:3000/gd/api/v1", false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.ends_with(": http://127.0.0.1:3000/gd"), "{e}");
+        // A path of its own (a proxy prefix) is the user's business.
+        assert!(check_host("https://proxy.example.com/gooddata", false).is_ok());
+        assert!(check_host("https://proxy.example.com/api", false).is_ok());
     }
 }

@@ -75,19 +75,34 @@ impl Diagnostics {
     ///    = help: did you mean `parents`?
     /// ```
     pub fn render(&self) -> String {
+        self.render_styled(false)
+    }
+
+    /// [`Diagnostics::render`] with each `error:` label in colour when `color` is set.
+    pub fn render_styled(&self, color: bool) -> String {
+        self.render_labelled(&format!("{} ", error_label(color)))
+    }
+
+    /// [`Diagnostics::render`] without the `error:` labels, for a message that gets its label
+    /// where it is reported (a refusal located in the file).
+    pub fn render_unlabelled(&self) -> String {
+        self.render_labelled("")
+    }
+
+    fn render_labelled(&self, label: &str) -> String {
         let mut out = String::new();
         for (i, d) in self.items.iter().enumerate() {
             if i > 0 {
                 out.push('\n');
             }
-            self.render_one(d, &mut out);
+            self.render_one(d, label, &mut out);
         }
         out
     }
 
-    fn render_one(&self, d: &Diagnostic, out: &mut String) {
+    fn render_one(&self, d: &Diagnostic, label: &str, out: &mut String) {
         use fmt::Write as _;
-        let _ = writeln!(out, "error: {}", d.message);
+        let _ = writeln!(out, "{label}{}", d.message);
         if let Some(span) = d.span {
             let line_text = self.source.lines().nth(span.line.saturating_sub(1));
             let gutter = span.line.to_string().len();
@@ -112,6 +127,17 @@ impl Diagnostics {
             }
         }
     }
+}
+
+/// `error:`, red and bold when `color` is set: the one place the label is written, so no
+/// message ever carries its own.
+pub fn error_label(color: bool) -> String {
+    console::Style::new()
+        .red()
+        .bold()
+        .force_styling(color)
+        .apply_to("error:")
+        .to_string()
 }
 
 /// Control characters would garble the terminal; tabs keep their width as one space so the caret

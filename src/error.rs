@@ -29,7 +29,28 @@ pub enum Error {
     Refused(String),
 }
 
+impl From<crate::plan::document::PlanFileError> for Error {
+    /// An edited plan is refused like a stale one (exit 4): it is not what was reviewed.
+    fn from(error: crate::plan::document::PlanFileError) -> Self {
+        use crate::plan::document::PlanFileError;
+        match error {
+            PlanFileError::Edited(message) => Error::Refused(message),
+            PlanFileError::Unreadable(message) => Error::Io(message),
+        }
+    }
+}
+
 impl Error {
+    /// The error as the command line reports it: `error: ` and the message, the label in colour
+    /// when `color` is set. Problems of the groups file carry one label each, since there may be
+    /// several; no other message has a label of its own.
+    pub fn report(&self, color: bool) -> String {
+        match self {
+            Error::Input(diagnostics) => diagnostics.render_styled(color).trim_end().to_string(),
+            other => format!("{} {other}", crate::diagnostic::error_label(color)),
+        }
+    }
+
     /// The process exit code of this error.
     pub fn exit_code(&self) -> u8 {
         match self {

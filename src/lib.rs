@@ -9,6 +9,7 @@
 //! `gdgroups-sandbox` crate and `gdgroups sandbox` serves it; without it (`default-features =
 //! false`) neither the library nor the binary pulls in a server.
 
+pub mod access;
 pub mod apply;
 pub mod cli;
 pub mod commands;
@@ -39,7 +40,7 @@ use crate::cli::{Cli, Command};
 use crate::commands::Ctx;
 use crate::context::Context;
 use crate::error::{Error, Exit};
-use crate::output::Output;
+use crate::output::{ColorChoice, Output};
 
 /// The version of gdgroups.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -57,6 +58,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>, ctx: &Context) -> u8 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
+            if let Some(error) = token_flag(&e) {
+                let out = Output::new(ColorChoice::Auto, false, ctx);
+                out.always(&error.report(out.color_err));
+                return error.exit_code();
+            }
             // clap's own exit code 2 would collide with `plan --detailed-exitcode`.
             let code = if e.use_stderr() { 64 } else { 0 };
             let _ = e.print();
@@ -81,14 +87,31 @@ pub fn run(args: impl IntoIterator<Item = OsString>, ctx: &Context) -> u8 {
     match result {
         Ok(exit) => exit.code(),
         Err(error) => {
-            let red = console::Style::new().red().bold();
-            out.always(
-                &format!("{} {error}", out.err_style(&red, "error:"))
-                    .replace("error: error: ", "error: "),
-            );
+            out.always(&error.report(out.color_err));
             error.exit_code()
         }
     }
+}
+
+/// `--token` is not an option, on purpose (spec §8): someone who tries it learns where the token
+/// does come from, and why. The value typed is not repeated.
+fn token_flag(error: &clap::Error) -> Option<Error> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let (ErrorKind::UnknownArgument, Some(ContextValue::String(arg))) =
+        (error.kind(), error.get(ContextKind::InvalidArg))
+    else {
+        return None;
+    };
+    (arg == "--token" || arg.starts_with("--token=")).then(|| {
+        Error::Usage(
+            "there is no --token option: the API token comes from the GDGROUPS_TOKEN (or \
+             GOODDATA_TOKEN) environment variable, or from a profile in ~/.gooddata/profiles.yaml \
+             (`--profile NAME`). A token on the command line would leak into `ps` and shell \
+             history, so gdgroups takes none. Run `export GDGROUPS_TOKEN=...` instead, and \
+             remove the token from your shell history if you typed a real one"
+                .into(),
+        )
+    })
 }
 
 async fn dispatch(command: &Command, ctx: &Ctx<'_>) -> Result<Exit, Error> {
@@ -107,7 +130,7 @@ async fn dispatch(command: &Command, ctx: &Ctx<'_>) -> Result<Exit, Error> {
         Command::Validate(args) => commands::validate::run(args, ctx),
         Command::Show(args) => commands::show::run(args, ctx),
         Command::Completions(args) => commands::completions::completions(args, ctx),
-        Command::Man => commands::completions::man(ctx),
+        Command::Man(args) => commands::man::run(args, ctx),
         Command::Schema => commands::schema::run(ctx),
         Command::Dump(args) => commands::dump::run(args, ctx).await,
         Command::Plan(args) => commands::plan::run(args, ctx).await,

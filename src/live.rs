@@ -6,6 +6,10 @@ use sha2::{Digest, Sha256};
 
 use crate::group::{DEFAULT_BOOTSTRAP_GROUP, Group};
 
+pub mod access;
+
+pub use access::{LiveAccess, TokenUser, Unrecognized};
+
 /// The user groups of an organization, keyed by id, plus what the server told about them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Live {
@@ -61,12 +65,24 @@ impl Live {
             hasher.update(&line);
             hasher.update(b"\n");
             if digests {
-                short.push((group.id.clone(), hex(&Sha256::digest(&line)[..6])));
+                short.push((group.id.clone(), short_digest(&line)));
             }
         }
         // `groups` is sorted by id, so collecting sorts an already sorted run: linear.
         (hex(&hasher.finalize()), short.into_iter().collect())
     }
+}
+
+/// The short hash [`Live::digests`] gives `group`: what a group that a plan creates or updates
+/// will look like in the live digests once the plan is applied.
+pub fn digest(group: &Group) -> String {
+    let mut line = Vec::with_capacity(256);
+    canonical(group, &mut line);
+    short_digest(&line)
+}
+
+fn short_digest(line: &[u8]) -> String {
+    hex(&Sha256::digest(line)[..6])
 }
 
 /// One group as one unambiguous line (`serde_json` quotes and escapes), parents sorted:
@@ -126,6 +142,7 @@ mod tests {
         assert_eq!(fingerprint, live.fingerprint(|_| true));
         assert_eq!(digests, live.digests(|_| true));
         assert_eq!(digests["a"].len(), 12);
+        assert_eq!(digests["a"], digest(&Group::new("a").with_name("A")));
         let mut old = Sha256::new();
         for g in live.groups.values() {
             old.update(serde_json::json!([g.id, g.name, g.parents]).to_string());

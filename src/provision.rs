@@ -281,7 +281,7 @@ impl Provisioner {
     /// let provisioner = Provisioner::new(host, "sandbox")?;
     /// let desired = gdgroups::desired::parse("groups.yaml", "groups:\n  - id: analysts\n", Default::default())?;
     /// let plan = provisioner.plan(&desired).await?;
-    /// print!("{}", gdgroups::render::human::render(&plan, false));
+    /// print!("{}", gdgroups::render::human::render(&plan, false, Some("groups.yaml")));
     /// let report = provisioner.apply(&plan).await?; // after a review, for example
     /// assert!(report.is_complete());
     /// # Ok(())

@@ -35,6 +35,34 @@ fn dump_then_plan_shows_no_changes() {
 }
 
 #[test]
+fn dump_over_an_existing_file_needs_force() {
+    let env = Env::new(&[Group::new("live")]);
+    let edited = "# hand-written\ngroups:\n  - id: mine\n";
+    env.write("groups.yaml", edited);
+    let run = env.run(&["dump", "-o", "groups.yaml"]).expect(4);
+    assert!(run.stderr.contains("groups.yaml exists"), "{}", run.stderr);
+    assert!(run.stderr.contains("--force"), "{}", run.stderr);
+    assert_eq!(
+        fs_err::read_to_string(env.path("groups.yaml")).expect("read"),
+        edited,
+        "left as it was"
+    );
+    assert_eq!(
+        env.sandbox.stats().total(),
+        0,
+        "refused before asking the server"
+    );
+    env.run(&["dump", "-o", "groups.yaml", "--force"]).expect(0);
+    let text = fs_err::read_to_string(env.path("groups.yaml")).expect("read");
+    assert!(text.contains("- id: live"), "{text}");
+    let leftovers: Vec<_> = fs_err::read_dir(env.dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(leftovers, ["groups.yaml"], "no temporary file left behind");
+}
+
+#[test]
 fn a_plan_that_deletes_shows_how_to_keep_them() {
     let env = Env::new(&[
         Group::new("legacy").with_name("Legacy: old"),

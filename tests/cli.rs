@@ -80,6 +80,89 @@ fn completions_cover_every_subcommand_in_every_shell() {
 }
 
 #[test]
+fn man_pages_cover_every_command_and_every_page_they_refer_to() {
+    use clap::CommandFactory as _;
+    let dir = tempfile::tempdir().expect("dir");
+    let run = run_in(dir.path(), &["man", "--dir", "pages"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let mut pages = std::collections::BTreeMap::new();
+    for entry in fs_err::read_dir(dir.path().join("pages")).expect("pages") {
+        let path = entry.expect("entry").path();
+        let roff = fs_err::read_to_string(&path).expect("page");
+        // Roff escapes dashes and marks bold and roman; what a reader sees is the plain text.
+        let text = roff
+            .replace("\\-", "-")
+            .replace("\\fB", "")
+            .replace("\\fR", "")
+            .replace("\\fI", "");
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        pages.insert(name, text);
+    }
+    let top = run_in(dir.path(), &["man"], &[]);
+    assert_eq!(
+        top.stdout
+            .replace("\\-", "-")
+            .replace("\\fB", "")
+            .replace("\\fR", "")
+            .replace("\\fI", ""),
+        pages["gdgroups.1"],
+        "`gdgroups man` prints gdgroups.1"
+    );
+    // Every page another page refers to exists.
+    for (name, text) in &pages {
+        for (at, _) in text.match_indices("(1)") {
+            let before = &text[..at];
+            let start = before
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .map_or(0, |i| i + 1);
+            let referred = &before[start..];
+            if referred.starts_with("gdgroups") {
+                assert!(
+                    pages.contains_key(&format!("{referred}.1")),
+                    "{name} refers to {referred}(1), which was not produced"
+                );
+            }
+        }
+    }
+    // One page per command, each with every option, the exit codes and the environment.
+    let mut cli = gdgroups::cli::Cli::command();
+    cli.build();
+    for command in
+        std::iter::once(&cli).chain(cli.get_subcommands().filter(|c| c.get_name() != "help"))
+    {
+        let name = match command.get_name() {
+            "gdgroups" => "gdgroups.1".to_string(),
+            sub => format!("gdgroups-{sub}.1"),
+        };
+        let text = pages.get(&name).unwrap_or_else(|| panic!("no page {name}"));
+        for arg in command.get_arguments().filter(|a| !a.is_hide_set()) {
+            if let Some(long) = arg.get_long() {
+                assert!(text.contains(&format!("--{long}")), "{name} lacks --{long}");
+            }
+        }
+        assert!(text.contains(".SH \"EXIT STATUS\""), "{name}");
+        for code in ["0", "1", "2", "3", "4", "64", "130"] {
+            assert!(
+                text.contains(&format!(".TP\n{code}\n")),
+                "{name} lacks exit code {code}"
+            );
+        }
+        for variable in [
+            "GDGROUPS_HOST",
+            "GDGROUPS_TOKEN",
+            "GOODDATA_TOKEN",
+            "SSL_CERT_FILE",
+        ] {
+            assert!(text.contains(variable), "{name} lacks {variable}");
+        }
+    }
+}
+
+#[test]
 fn colour_follows_flags_and_environment() {
     let env = Env::new(&[Group::new("old")]);
     env.write("groups.yaml", "groups:\n  - id: new\n");
@@ -142,6 +225,29 @@ fn quiet_and_verbose() {
     assert!(verbose.stderr.contains("status=200"), "{}", verbose.stderr);
     assert!(verbose.stderr.contains("ms="), "{}", verbose.stderr);
     assert!(verbose.stderr.contains("trace_id="), "{}", verbose.stderr);
+
+    // `plan -q`: the summary and nothing else (the formats asked for by name stay whole).
+    env.write("groups.yaml", "groups:\n  - id: a\n  - id: b\n");
+    let quiet_plan = env.run(&["-q", "plan"]).expect(0);
+    assert_eq!(
+        quiet_plan.stdout,
+        "Plan: 1 to create, 0 to update, 0 to delete. 1 unchanged, 0 ignored, 1 protected.\n"
+    );
+    assert_eq!(quiet_plan.stderr, "");
+    let json = env.run(&["-q", "plan", "--format", "json"]).expect(0);
+    assert!(json.stdout.contains("\"operations\""), "{}", json.stdout);
+    // `apply -q`: the final summary only, not the plan.
+    let quiet_apply = env.run(&["-q", "apply", "--auto-approve"]).expect(0);
+    assert_eq!(quiet_apply.stdout, "");
+    assert_eq!(
+        quiet_apply.stderr,
+        "Apply complete: 1 created, 0 updated, 0 deleted.\n"
+    );
+    let nothing = env.run(&["-q", "apply", "--auto-approve"]).expect(0);
+    assert_eq!(
+        (nothing.stdout.as_str(), nothing.stderr.as_str()),
+        ("", "No changes. Live groups match groups.yaml.\n")
+    );
 
     let quiet_default = env.run(&["plan"]).expect(0);
     assert!(
@@ -238,4 +344,65 @@ fn the_sandbox_banner_suggests_commands_that_work_where_it_started() {
             String::from_utf8_lossy(&shell.stderr)
         );
     }
+}
+
+#[test]
+fn no_changes_names_the_file_that_was_used() {
+    let env = Env::new(&[Group::new("a")]);
+    env.write("teams.yaml", "groups:\n  - id: a\n");
+    let run = env.run(&["plan", "-f", "teams.yaml"]).expect(0);
+    assert!(
+        run.stdout
+            .starts_with("No changes. Live groups match teams.yaml.\n"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn errors_have_one_label_with_colour_on() {
+    let dir = tempfile::tempdir().expect("dir");
+    fs_err::write(
+        dir.path().join("groups.yaml"),
+        "groups:\n  - id: a\n    parent: [b]\n",
+    )
+    .expect("write");
+    for (args, env) in [
+        (&["--color", "always", "validate"][..], &[][..]),
+        (
+            &["validate"][..],
+            &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")][..],
+        ),
+    ] {
+        let run = run_in(dir.path(), args, env);
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(run.stderr.contains("\u{1b}["), "coloured: {}", run.stderr);
+        let plain = strip_ansi(&run.stderr);
+        assert!(
+            plain.starts_with("error: unknown key `parent`\n"),
+            "one label: {plain}"
+        );
+        assert_eq!(plain.matches("error:").count(), 1, "{plain}");
+    }
+    // An error that is not located in the file gets the same single label.
+    let run = run_in(
+        dir.path(),
+        &["--color", "always", "plan", "-f", "missing.yaml"],
+        &[],
+    );
+    let plain = strip_ansi(&run.stderr);
+    assert_eq!(plain.matches("error:").count(), 1, "{plain}");
+}
+
+/// The text without its ANSI colour sequences (`ESC [ … m`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('\u{1b}') {
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        rest = rest.find('m').map_or("", |end| &rest[end + 1..]);
+    }
+    out.push_str(rest);
+    out
 }

@@ -84,12 +84,49 @@ fn an_unreachable_server_is_a_clear_error() {
     );
     assert_eq!(run.code, 1, "{run:?}");
     // The listing and the organization lookup run together; either may report first.
+    let error = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .expect("an error line");
     assert!(
-        run.stderr.contains("GET /api/v1/entities/"),
+        error.starts_with(
+            "error: could not reach http://127.0.0.1:9: the connection was refused (GET /api/v1/entities/"
+        ),
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("Connection refused"), "{}", run.stderr);
+    assert!(
+        error.contains("check that the server is running"),
+        "{error}"
+    );
+    assert!(error.contains("--host, GDGROUPS_HOST"), "{error}");
+    assert_eq!(
+        run.stderr
+            .lines()
+            .filter(|l| !l.starts_with("Reading"))
+            .count(),
+        1,
+        "one line: {}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("tcp connect error"), "{}", run.stderr);
+    // The transport's own words are there for whoever asks.
+    let verbose = run_in(
+        dir.path(),
+        &["-v", "plan", "--timeout", "2"],
+        &[
+            ("GDGROUPS_HOST", "http://127.0.0.1:9"),
+            ("GDGROUPS_TOKEN", "t"),
+        ],
+    );
+    assert!(
+        verbose
+            .stderr
+            .contains("tcp connect error: Connection refused"),
+        "{}",
+        verbose.stderr
+    );
 }
 
 #[test]
@@ -98,7 +135,16 @@ fn an_empty_file_is_refused_with_4_unless_allowed() {
     env.write("groups.yaml", "groups: []\n");
     let run = env.run(&["apply", "--auto-approve"]).expect(4);
     assert!(run.stderr.contains("--allow-empty"), "{}", run.stderr);
-    env.run(&["validate"]).expect(4);
+    // Located like every other problem of the file: file:line:col and the line itself.
+    env.write("groups.yaml", "# nothing yet\nprotected: [x]\ngroups: []\n");
+    let run = env.run(&["validate"]).expect(4);
+    assert!(
+        run.stderr
+            .contains(" --> groups.yaml:3:1\n  |\n3 | groups: []\n  | ^^^^^^\n"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.matches("error:").count(), 1, "{}", run.stderr);
     assert_eq!(env.groups().len(), 2, "nothing was deleted");
     let run = env
         .run(&[
@@ -140,4 +186,92 @@ fn delete_thresholds_refuse_at_n_plus_one_and_pass_at_n_or_when_allowed() {
     env.run(&["apply", "--auto-approve", "--max-deletes", "3"])
         .expect(0);
     assert_eq!(env.groups(), [Group::new("g0")]);
+}
+
+#[test]
+fn a_token_flag_is_a_usage_error_that_says_where_the_token_comes_from() {
+    let dir = tempfile::tempdir().expect("dir");
+    for args in [
+        &["plan", "--token", "s3cret-value"][..],
+        &["--token=s3cret-value", "apply"][..],
+        &["dump", "--token"][..],
+    ] {
+        let run = run_in(dir.path(), args, &[]);
+        assert_eq!(run.code, 64, "{args:?}: {run:?}");
+        assert!(run.stderr.contains("GDGROUPS_TOKEN"), "{}", run.stderr);
+        assert!(run.stderr.contains("profile"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("`ps` and shell history"),
+            "says why: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("s3cret"), "{}", run.stderr);
+    }
+    // Not an option anywhere in the help, only the sandbox's own `--token`.
+    for command in ["plan", "apply", "dump", "validate", "show"] {
+        let help = run_in(dir.path(), &[command, "--help"], &[]);
+        assert!(
+            !help.stdout.contains("--token"),
+            "{command}: {}",
+            help.stdout
+        );
+    }
+    let help = run_in(dir.path(), &["--help"], &[]);
+    assert!(!help.stdout.contains("--token"), "{}", help.stdout);
+}
+
+#[test]
+fn a_host_ending_in_api_v1_is_caught_and_errors_name_the_path_requested() {
+    let env = Env::new(&[]);
+    env.write("groups.yaml", "groups:\n  - id: a\n");
+    let url = env.sandbox.url();
+    for pasted in [format!("{url}/api/v1"), format!("{url}/api/v1/")] {
+        let run = env.run(&["plan", "--host", &pasted]).expect(1);
+        assert!(
+            run.stderr.contains(&format!(
+                "set the host to the organization URL alone: {url}"
+            )),
+            "{}",
+            run.stderr
+        );
+        let from_env = env
+            .run_with(&["plan"], &[("GDGROUPS_HOST", &pasted)])
+            .expect(1);
+        assert!(
+            from_env.stderr.contains("ends in `/api/v1`"),
+            "{}",
+            from_env.stderr
+        );
+    }
+    assert_eq!(env.sandbox.stats().total(), 0, "nothing was requested");
+    // Any other path is sent as given, and the error names the path that was requested.
+    let run = env
+        .run(&["plan", "--host", &format!("{url}/prefix")])
+        .expect(1);
+    assert!(
+        run.stderr.contains("GET /prefix/api/v1/entities/"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_missing_file_says_so_and_how_to_name_another() {
+    let dir = tempfile::tempdir().expect("dir");
+    let run = run_in(dir.path(), &["validate"], &[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.starts_with("error: groups.yaml: no such file\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("`-f FILE`"), "{}", run.stderr);
+    let run = run_in(dir.path(), &["plan", "-f", "other.yaml"], &[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.starts_with("error: other.yaml: no such file\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("os error"), "{}", run.stderr);
 }

@@ -224,6 +224,46 @@ fn a_failure_is_reported_with_status_and_trace_and_only_dependants_are_skipped()
 }
 
 #[test]
+fn a_long_list_of_skipped_operations_fits_a_screen_and_counts_the_rest() {
+    let env = Env::with_config(SandboxConfig {
+        token: TOKEN.into(),
+        faults: Faults {
+            refuse_writes: vec!["p".into()],
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    });
+    let mut yaml = String::from("groups:\n  - id: p\n");
+    for i in 0..50 {
+        let _ = writeln!(yaml, "  - id: c{i:02}\n    parents: [p]");
+    }
+    env.write("groups.yaml", &yaml);
+    let run = env
+        .run(&["apply", "--auto-approve", "--report", "report.json"])
+        .expect(3);
+    let summary = &run.stderr[run.stderr.find("Apply partly failed").expect("summary")..];
+    assert!(summary.contains("Not attempted (50):\n"), "{summary}");
+    assert_eq!(
+        summary.matches(": skipped: create `p` failed").count(),
+        10,
+        "{summary}"
+    );
+    assert!(
+        summary.contains("  … and 40 more not started; see report.json\n"),
+        "{summary}"
+    );
+    assert!(summary.lines().count() <= 20, "{summary}");
+    // Without --report, it says how to get the whole list.
+    let run = env.run(&["apply", "--auto-approve"]).expect(3);
+    assert!(
+        run.stderr
+            .contains("  … and 40 more not started; pass --report FILE to list them all\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn interrupt_finishes_running_work_reports_and_exits_130() {
     let env = Env::with_config(SandboxConfig {
         token: TOKEN.into(),

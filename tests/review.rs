@@ -51,6 +51,33 @@ fn plan_out_then_apply_the_saved_plan() {
 }
 
 #[test]
+fn a_saved_plan_applied_twice_says_it_was_already_applied() {
+    let env = env();
+    env.run(&["plan", "--out", "plan.json"]).expect(0);
+    env.run(&["apply", "plan.json"]).expect(0);
+    let after = env.sandbox.groups();
+    let again = env
+        .run(&["apply", "plan.json", "--report", "report.json"])
+        .expect(0);
+    assert!(
+        again.stderr.contains("plan.json was already applied"),
+        "{}",
+        again.stderr
+    );
+    assert!(!again.stderr.contains("stale"), "{}", again.stderr);
+    assert_eq!(env.sandbox.groups(), after, "nothing changed");
+    // Anything else that moved is still stale.
+    env.sandbox
+        .upsert_group(gdgroups_sandbox::Group::new("newcomer"));
+    let moved = env.run(&["apply", "plan.json"]).expect(4);
+    assert!(
+        moved.stderr.contains("the plan is stale"),
+        "{}",
+        moved.stderr
+    );
+}
+
+#[test]
 fn a_stale_plan_is_refused_and_names_what_moved() {
     let env = env();
     env.run(&["plan", "--out", "plan.json"]).expect(0);
@@ -86,7 +113,8 @@ fn a_plan_for_another_host_or_edited_by_hand_is_refused() {
         "edited.json",
         &text.replacen("\"action\": \"delete\"", "\"action\": \"create\"", 1),
     );
-    let run = env.run(&["apply", "edited.json"]).expect(1);
+    // Refused like a stale plan: it is not the plan that was reviewed.
+    let run = env.run(&["apply", "edited.json"]).expect(4);
     assert!(
         run.stderr.contains("changed after it was made"),
         "{}",
@@ -183,4 +211,10 @@ fn a_large_markdown_plan_stays_within_budget() {
         ])
         .expect(0);
     assert!(tight.stdout.contains("old-0999"));
+    assert!(
+        tight.stdout.contains("Shortened to fit the size limit")
+            && tight.stdout.contains("`gdgroups show plan.json`"),
+        "says what was left out and where to see it: {}",
+        tight.stdout
+    );
 }

@@ -1,7 +1,9 @@
 //! `gdgroups apply`: plan, show, ask (on a terminal), then carry the plan out with progress.
 
 use std::fmt::Write as _;
+use std::path::Path;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -10,16 +12,16 @@ use crate::apply::{self, Cancel, ChangeReport, Outcome, Progress, Report};
 use crate::cli::ApplyArgs;
 use crate::error::{Error, Exit};
 use crate::output::Output;
-use crate::plan::Action;
-use crate::plan::document::{PlanDocument, moved_since, write_atomically};
+use crate::plan::document::{PlanDocument, already_applied, moved_since, write_atomically};
 use crate::plan::safety;
+use crate::plan::{Action, Change, Plan};
 use crate::render;
 
 /// Runs `apply`: a saved plan after the stale check, or a fresh plan after approval.
 pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exit, Error> {
     let parallelism = usize::from(args.parallelism);
-    let (client, live, plan) = if let Some(path) = &args.plan {
-        let doc = PlanDocument::load(path).map_err(Error::Io)?;
+    let (client, live, plan, file) = if let Some(path) = &args.plan {
+        let doc = PlanDocument::load(path)?;
         let client = connect(ctx, parallelism)?;
         if !same_host(&doc.plan.host, client.host()) {
             return Err(Error::Refused(format!(
@@ -35,6 +37,14 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
         ));
         let live = client.fetch_live().await?;
         if let Some(moved) = moved_since(&doc.plan, &live) {
+            if already_applied(&doc.plan, &live) {
+                ctx.out.always(&format!(
+                    "{} was already applied: the live groups are what it leads to. Nothing to do.",
+                    path.display()
+                ));
+                write_report(args, &Report::default())?;
+                return Ok(Exit::Success);
+            }
             return Err(Error::Refused(format!(
                 "the plan is stale: the live groups changed since it was made ({}); nothing was applied. Make and review a new plan",
                 moved.describe()
@@ -44,30 +54,28 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
         if args.safety.no_delete {
             plan.hold_deletes("--no-delete");
         }
-        ctx.out.data(&render::human::render_fitted(
-            &plan,
-            ctx.out.color,
-            ctx.out.width,
-        ));
+        show_plan(&ctx.out, &plan, None, false);
         safety::check(&plan, &args.safety.thresholds(plan.source.safety))
             .map_err(Error::Refused)?;
-        (client, live, plan)
+        (client, live, plan, None)
     } else {
-        let (client, _, live, plan) =
+        let (client, desired, live, plan) =
             fresh_plan(ctx, &args.file, args.safety.no_delete, parallelism).await?;
-        ctx.out.data(&render::human::render_fitted(
-            &plan,
-            ctx.out.color,
-            ctx.out.width,
-        ));
+        let asking = plan.summary.has_changes() && !args.auto_approve;
+        show_plan(&ctx.out, &plan, Some(&desired.path), asking);
         safety::check(&plan, &args.safety.thresholds(plan.source.safety))
             .map_err(Error::Refused)?;
-        if plan.summary.has_changes() && !args.auto_approve {
+        if asking {
             approve(&ctx.out)?;
         }
-        (client, live, plan)
+        (client, live, plan, Some(desired.path))
     };
     if !plan.summary.has_changes() {
+        if ctx.out.quiet {
+            // The plan was not shown, so this is the run's final summary.
+            ctx.out
+                .always(&render::human::summary(&plan, file.as_deref()));
+        }
         write_report(args, &Report::default())?;
         return Ok(Exit::Success);
     }
@@ -75,7 +83,8 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
     let progress = Reporter::new(&ctx.out, total);
     let report = apply::run(&plan, &live, &client, parallelism, &progress, cancel).await;
     progress.finish();
-    ctx.out.always(&final_summary(&report));
+    ctx.out
+        .always(&final_summary(&report, args.report.as_deref()));
     write_report(args, &report)?;
     Ok(if report.interrupted {
         Exit::Interrupted
@@ -84,6 +93,16 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
     } else {
         Exit::Partial
     })
+}
+
+/// Shows the plan on stdout before it is carried out. With `-q` only when someone is asked to
+/// approve it: nobody approves what they cannot see.
+fn show_plan(out: &Output, plan: &Plan, file: Option<&str>, asking: bool) {
+    if !out.quiet || asking {
+        out.data(&render::human::render_fitted(
+            plan, out.color, out.width, file,
+        ));
+    }
 }
 
 /// Hosts are the same when they differ only in a trailing slash or letter case of the host name.
@@ -119,8 +138,13 @@ fn approve(out: &Output) -> Result<(), Error> {
     }
 }
 
-/// `Apply complete: 1 created, 1 updated, 1 deleted.`, or the failures and skips with reasons.
-pub fn final_summary(report: &Report) -> String {
+/// At most this many failed and this many not-started operations are listed at the end, so the
+/// summary fits a screen; the rest are counted, and the report lists them all.
+const LISTED: usize = 10;
+
+/// `Apply complete: 1 created, 1 updated, 1 deleted.`, or the failures and skips with reasons,
+/// at most ten of each; `report_file` is where the rest can be read.
+pub fn final_summary(report: &Report, report_file: Option<&Path>) -> String {
     let counts = format!(
         "{} created, {} updated, {} deleted",
         report.done(Action::Create),
@@ -136,36 +160,59 @@ pub fn final_summary(report: &Report) -> String {
     } else {
         let _ = writeln!(text, "Apply partly failed: {counts}.");
     }
+    let see = report_file.map_or_else(
+        || "pass --report FILE to list them all".to_string(),
+        |path| format!("see {}", path.display()),
+    );
     let failed: Vec<&ChangeReport> = report.failed().collect();
     if !failed.is_empty() {
         let _ = writeln!(text, "Failed ({}):", failed.len());
-        for change in failed {
+        for change in failed.iter().take(LISTED) {
             if let Outcome::Failed { error, .. } = &change.outcome {
                 let _ = writeln!(text, "  {} {}: {error}", change.action.verb(), change.id);
             }
+        }
+        if failed.len() > LISTED {
+            let _ = writeln!(text, "  … and {} more failed; {see}", failed.len() - LISTED);
         }
     }
     let skipped: Vec<&ChangeReport> = report.not_attempted().collect();
     if !skipped.is_empty() {
         let _ = writeln!(text, "Not attempted ({}):", skipped.len());
-        for change in skipped {
+        for change in skipped.iter().take(LISTED) {
             let why = match &change.outcome {
                 Outcome::Skipped { reason } => format!("skipped: {reason}"),
                 _ => "not started: interrupted".to_string(),
             };
             let _ = writeln!(text, "  {} {}: {why}", change.action.verb(), change.id);
         }
+        if skipped.len() > LISTED {
+            let _ = writeln!(
+                text,
+                "  … and {} more not started; {see}",
+                skipped.len() - LISTED
+            );
+        }
     }
     let _ = write!(text, "Run the same command again to retry what is left.");
     text
 }
 
-/// A progress bar on a terminal; one plain line per finished change otherwise (CI logs).
+/// A progress bar on a terminal: drawn at once, with the elapsed time and the operations in
+/// flight. Without a terminal (CI logs), one plain line per finished operation.
 struct Reporter<'a> {
     out: &'a Output,
     bar: Option<ProgressBar>,
-    done: Mutex<usize>,
+    state: Mutex<Flight>,
     total: usize,
+}
+
+/// What the bar shows: how many operations finished, and which are running now, in the order
+/// they started.
+#[derive(Default)]
+struct Flight {
+    done: usize,
+    running: Vec<String>,
 }
 
 impl<'a> Reporter<'a> {
@@ -176,16 +223,20 @@ impl<'a> Reporter<'a> {
                 indicatif::ProgressDrawTarget::stderr(),
             );
             bar.set_style(
-                ProgressStyle::with_template("[{bar:30}] {pos}/{len} {msg}")
+                ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {wide_msg}")
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
                     .progress_chars("#>-"),
             );
+            // Drawn now, before the first answer, and redrawn while slow requests wait, so the
+            // elapsed time moves.
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar.tick();
             bar
         });
         Self {
             out,
             bar,
-            done: Mutex::new(0),
+            state: Mutex::new(Flight::default()),
             total,
         }
     }
@@ -195,15 +246,40 @@ impl<'a> Reporter<'a> {
             bar.finish_and_clear();
         }
     }
+
+    fn flight(&self) -> std::sync::MutexGuard<'_, Flight> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// `3 running: create a, create b, update c` (the bar cuts it to the terminal's width).
+fn running_text(running: &[String]) -> String {
+    if running.is_empty() {
+        String::new()
+    } else {
+        format!("{} running: {}", running.len(), running.join(", "))
+    }
 }
 
 impl Progress for Reporter<'_> {
+    fn started(&self, change: &Change) {
+        let mut flight = self.flight();
+        let label = format!("{} {}", change.action.verb(), change.id);
+        if !flight.running.contains(&label) {
+            flight.running.push(label);
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_message(running_text(&flight.running));
+        }
+    }
+
     fn finished(&self, report: &ChangeReport) {
-        let mut done = self
-            .done
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *done += 1;
+        let mut flight = self.flight();
+        flight.done += 1;
+        let label = format!("{} {}", report.action.verb(), report.id);
+        flight.running.retain(|l| *l != label);
         let what = match &report.outcome {
             Outcome::Done => format!("{} {}", past(report.action), report.id),
             Outcome::Failed { error, .. } => {
@@ -216,15 +292,16 @@ impl Progress for Reporter<'_> {
         };
         match &self.bar {
             Some(bar) => {
-                bar.set_position(*done as u64);
-                bar.set_message(format!("{} {}", report.action.verb(), report.id));
-                if !matches!(report.outcome, Outcome::Done) {
+                bar.set_position(flight.done as u64);
+                bar.set_message(running_text(&flight.running));
+                // Failures show at once; what was skipped is listed (briefly) at the end.
+                if matches!(report.outcome, Outcome::Failed { .. }) {
                     bar.println(what);
                 }
             }
             None => self
                 .out
-                .status(&format!("[{}/{}] {what}", *done, self.total)),
+                .status(&format!("[{}/{}] {what}", flight.done, self.total)),
         }
     }
 }
@@ -234,5 +311,52 @@ fn past(action: Action) -> &'static str {
         Action::Create => "created",
         Action::Update => "updated",
         Action::Delete => "deleted",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Context;
+    use crate::output::ColorChoice;
+
+    fn change(action: Action, id: &str) -> Change {
+        Change {
+            action,
+            id: id.into(),
+            before: None,
+            after: None,
+            impact: None,
+            held: None,
+        }
+    }
+
+    fn finished(action: Action, id: &str, outcome: Outcome) -> ChangeReport {
+        ChangeReport {
+            action,
+            id: id.into(),
+            outcome,
+        }
+    }
+
+    #[test]
+    fn the_bar_shows_what_is_in_flight_not_what_finished_last() {
+        let out = Output::new(ColorChoice::Never, true, &Context::default());
+        let reporter = Reporter::new(&out, 3);
+        let running = || running_text(&reporter.flight().running);
+        assert_eq!(running(), "");
+        reporter.started(&change(Action::Create, "a"));
+        reporter.started(&change(Action::Update, "b"));
+        // The second half of a split update is the same operation.
+        reporter.started(&change(Action::Update, "b"));
+        assert_eq!(running(), "2 running: create a, update b");
+        reporter.finished(&finished(Action::Create, "a", Outcome::Done));
+        assert_eq!(running(), "1 running: update b");
+        reporter.started(&change(Action::Delete, "c"));
+        reporter.finished(&finished(Action::Update, "b", Outcome::Done));
+        assert_eq!(running(), "1 running: delete c");
+        reporter.finished(&finished(Action::Delete, "c", Outcome::Done));
+        assert_eq!(running(), "");
+        assert_eq!(reporter.flight().done, 3);
     }
 }

@@ -1,5 +1,5 @@
-//! `gdgroups completions` and `gdgroups man`: generated from the clap definitions, so they never
-//! drift from the real flags.
+//! `gdgroups completions`: generated from the clap definitions, so they never drift from the
+//! real flags.
 
 use clap::CommandFactory as _;
 
@@ -12,16 +12,6 @@ pub fn completions(args: &CompletionsArgs, ctx: &Ctx<'_>) -> Result<Exit, Error>
     let mut command = Cli::command();
     let mut buffer = Vec::new();
     clap_complete::generate(args.shell, &mut command, "gdgroups", &mut buffer);
-    ctx.out.data(&String::from_utf8_lossy(&buffer));
-    Ok(Exit::Success)
-}
-
-/// Runs `man`.
-pub fn man(ctx: &Ctx<'_>) -> Result<Exit, Error> {
-    let mut buffer = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .render(&mut buffer)
-        .map_err(|e| Error::Io(e.to_string()))?;
     ctx.out.data(&String::from_utf8_lossy(&buffer));
     Ok(Exit::Success)
 }

@@ -9,6 +9,8 @@ use crate::plan::document::write_atomically;
 
 /// Runs `dump`.
 pub async fn run(args: &DumpArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
+    // Before the server is asked, and again just before the write.
+    refuse_to_overwrite(args)?;
     let client = connect(ctx, 8)?;
     ctx.out
         .status(&format!("Reading the user groups of {} …", client.host()));
@@ -31,6 +33,7 @@ pub async fn run(args: &DumpArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
     );
     match &args.output {
         Some(path) => {
+            refuse_to_overwrite(args)?;
             write_atomically(path, text.as_bytes()).map_err(Error::Io)?;
             ctx.out.status(&format!(
                 "Wrote {} groups to {}.",
@@ -41,4 +44,19 @@ pub async fn run(args: &DumpArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
         None => ctx.out.data(&text),
     }
     Ok(Exit::Success)
+}
+
+/// `-o FILE` over an existing file needs `--force`: the file is most often the groups file
+/// itself, with comments and edits a dump does not have.
+fn refuse_to_overwrite(args: &DumpArgs) -> Result<(), Error> {
+    match &args.output {
+        Some(path) if !args.force && path.symlink_metadata().is_ok() => {
+            Err(Error::Refused(format!(
+                "{} exists; not replacing it with the dump. Pass --force to replace it, or name \
+                 another file with -o",
+                path.display()
+            )))
+        }
+        _ => Ok(()),
+    }
 }

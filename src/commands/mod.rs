@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod completions;
 pub mod dump;
+pub mod man;
 pub mod plan;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -40,13 +41,35 @@ pub(crate) fn load_desired(args: &FileArgs) -> Result<Desired, Error> {
         incremental: args.incremental,
         allow_empty: true,
     };
-    let desired = desired::load(&args.file, options).map_err(Error::Input)?;
-    if desired.mode == Mode::Full && desired.groups.is_empty() && !args.allow_empty {
-        return Err(Error::Refused(format!(
-            "{} declares no groups: in full mode that deletes every group that is not protected or ignored. \
-             Pass --allow-empty if that is really meant, or --incremental (`mode: incremental` in YAML) to change only some groups",
-            desired.path
+    let path = args.path();
+    if !path.exists() && path.symlink_metadata().is_err() {
+        let shown = path.display();
+        let help = if args.file.is_none() {
+            format!(
+                "gdgroups reads {shown} in the current directory unless `-f FILE` names another \
+                 (for example `-f examples/groups.yaml`); `gdgroups dump -o {shown}` writes one \
+                 from the live groups"
+            )
+        } else {
+            "check the path; a relative one starts in the current directory".to_string()
+        };
+        return Err(Error::Io(format!(
+            "{shown}: no such file\n  = help: {help}"
         )));
+    }
+    let desired = desired::load(path, options).map_err(Error::Input)?;
+    if desired.mode == Mode::Full && desired.groups.is_empty() && !args.allow_empty {
+        // Checked again without the allowance, for the parser's located problem: it points at
+        // the `groups:` line like every other problem of the file.
+        let strict = LoadOptions {
+            allow_empty: false,
+            ..options
+        };
+        let located = match desired::parse(&desired.path, &desired.source, strict) {
+            Err(diagnostics) => diagnostics.render_unlabelled().trim_end().to_string(),
+            Ok(_) => format!("{} declares no groups", desired.path),
+        };
+        return Err(Error::Refused(located));
     }
     Ok(desired)
 }
@@ -77,15 +100,22 @@ pub(crate) async fn fresh_plan(
     Ok((client, desired, live, plan))
 }
 
-/// Renders a plan document in the requested format.
+/// Renders a plan document in the requested format. `-q` leaves one line of the human format
+/// (the summary); the other formats are data that was asked for by name.
 pub(crate) fn render_document(
     doc: &PlanDocument,
     args: &RenderArgs,
     out: &crate::output::Output,
+    files: render::Files<'_>,
 ) -> String {
     match args.format {
-        Format::Human => render::human::render_fitted(&doc.plan, out.color, out.width),
-        Format::Markdown => render::markdown::render(doc, args.max_bytes),
+        Format::Human if out.quiet => {
+            format!("{}\n", render::human::summary(&doc.plan, files.groups))
+        }
+        Format::Human => {
+            render::human::render_fitted(&doc.plan, out.color, out.width, files.groups)
+        }
+        Format::Markdown => render::markdown::render(doc, args.max_bytes, files),
         Format::Json => doc.to_json(),
     }
 }

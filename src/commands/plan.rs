@@ -5,15 +5,26 @@ use crate::cli::PlanArgs;
 use crate::error::{Error, Exit};
 use crate::plan::document::PlanDocument;
 use crate::plan::safety;
+use crate::render::Files;
 
 /// Runs `plan`.
 pub async fn run(args: &PlanArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
-    let (_, _, _, plan) = fresh_plan(ctx, &args.file, args.safety.no_delete, 8).await?;
+    let (_, desired, _, plan) = fresh_plan(ctx, &args.file, args.safety.no_delete, 8).await?;
     let doc = PlanDocument::new(plan);
+    let saved = args.out.as_ref().map(|p| p.display().to_string());
+    let files = Files {
+        groups: Some(&desired.path),
+        saved_plan: saved.as_deref(),
+    };
     if let Err(refusal) = safety::check(&doc.plan, &args.safety.thresholds(doc.plan.source.safety))
     {
         // The plan is still shown, so the reviewer sees what was refused; it is not saved.
-        ctx.out.data(&render_document(&doc, &args.render, &ctx.out));
+        let files = Files {
+            saved_plan: None,
+            ..files
+        };
+        ctx.out
+            .data(&render_document(&doc, &args.render, &ctx.out, files));
         return Err(Error::Refused(refusal));
     }
     if let Some(path) = &args.out {
@@ -24,7 +35,8 @@ pub async fn run(args: &PlanArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
             path.display()
         ));
     }
-    ctx.out.data(&render_document(&doc, &args.render, &ctx.out));
+    ctx.out
+        .data(&render_document(&doc, &args.render, &ctx.out, files));
     if args.detailed_exitcode && doc.plan.summary.has_changes() {
         return Ok(Exit::Changes);
     }

@@ -4,10 +4,16 @@ use super::{Ctx, render_document};
 use crate::cli::ShowArgs;
 use crate::error::{Error, Exit};
 use crate::plan::document::PlanDocument;
+use crate::render::Files;
 
 /// Runs `show`.
 pub fn run(args: &ShowArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
-    let doc = PlanDocument::load(&args.plan).map_err(Error::Io)?;
-    ctx.out.data(&render_document(&doc, &args.render, &ctx.out));
+    let doc = PlanDocument::load(&args.plan)?;
+    let files = Files {
+        groups: None,
+        saved_plan: Some(&args.plan.display().to_string()),
+    };
+    ctx.out
+        .data(&render_document(&doc, &args.render, &ctx.out, files));
     Ok(Exit::Success)
 }

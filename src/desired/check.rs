@@ -12,7 +12,8 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 
 use super::parse::{File, id_rule_hint};
 use super::suggest;
-use super::{DesiredGroup, LoadOptions, Mode, ParentRef};
+use super::{Access, DesiredGroup, LoadOptions, Mode, ParentRef};
+use crate::access::Facet;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::group::{DEFAULT_BOOTSTRAP_GROUP, Group, is_valid_id};
 
@@ -27,6 +28,8 @@ pub(super) struct Entry {
     /// The parents' ids as the group will hold them.
     pub(super) parent_ids: BTreeSet<String>,
     pub(super) active: bool,
+    /// The facets it manages; `None` for the common group of id, name and parents only.
+    pub(super) access: Option<Box<Access>>,
 }
 
 impl Entry {
@@ -37,6 +40,7 @@ impl Entry {
         name: Option<String>,
         parents: Vec<ParentRef>,
         active: bool,
+        access: Option<Box<Access>>,
     ) -> Self {
         Self {
             parent_ids: parents.iter().map(|p| p.id.clone()).collect(),
@@ -45,7 +49,13 @@ impl Entry {
             name,
             parents,
             active,
+            access,
         }
+    }
+
+    /// The facets it manages.
+    fn access(&self) -> &Access {
+        self.access.as_deref().unwrap_or(&Access::NONE)
     }
 }
 
@@ -80,6 +90,7 @@ pub(super) fn run(
             active: e.active,
             span: e.span,
             parents: e.parents,
+            access: e.access,
         });
     }
     groups
@@ -119,7 +130,11 @@ fn check(file: &File, options: LoadOptions, diags: &mut Vec<Diagnostic>) -> Vec<
     for (i, entry) in entries.iter().enumerate() {
         edges.start.push(edges.targets.len());
         // A group being deleted keeps no parents; nothing to check about them.
-        if next_kept.next_if_eq(&i).is_none() || !entry.active {
+        if next_kept.next_if_eq(&i).is_none() {
+            continue;
+        }
+        if !entry.active {
+            check_deleted_access(entry, diags);
             continue;
         }
         check_parents(
@@ -197,6 +212,13 @@ fn dedupe<'e>(
         if earlier.active != entry.active {
             differs.push("active");
         }
+        differs.extend(
+            earlier
+                .access()
+                .differing(entry.access())
+                .into_iter()
+                .map(Facet::key),
+        );
         if !differs.is_empty() {
             diags.push(
                 Diagnostic::at(
@@ -212,6 +234,29 @@ fn dedupe<'e>(
         }
     }
     (kept, first)
+}
+
+/// A group deleted with `active: false` loses its members and permissions with it: managing them
+/// too says two contradicting things, so each facet key is reported.
+fn check_deleted_access(entry: &Entry, diags: &mut Vec<Diagnostic>) {
+    let access = entry.access();
+    for facet in access.facets().iter() {
+        let Some(span) = access.key_span(facet) else {
+            continue;
+        };
+        diags.push(
+            Diagnostic::at(
+                span,
+                format!(
+                    "`{facet}` on `{}`, which `active: false` deletes",
+                    entry.id
+                ),
+            )
+            .with_hint(format!(
+                "deleting a group drops its members and permissions: remove `{facet}`, or keep the group with `active: true`"
+            )),
+        );
+    }
 }
 
 #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename the list

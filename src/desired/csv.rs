@@ -3,11 +3,13 @@
 //!
 //! The format, as the README documents it:
 //! - A header row is required; the column order is free. The columns are `id` (required),
-//!   `name`, `parents` and `active`, or their `gooddata-pipelines` names `user_group_id`,
-//!   `user_group_name`, `parent_user_groups`, `is_active`. Any other column is an error.
-//! - Parents are separated by `|`; `,` separates too (it can only stand in a quoted cell).
-//!   Neither can occur in an id, so splitting is unambiguous. An empty cell means no parents,
-//!   or no name.
+//!   `name`, `parents`, `members` and `active`, or the `gooddata-pipelines` names
+//!   `user_group_id`, `user_group_name`, `parent_user_groups`, `is_active`. Any other column is
+//!   an error.
+//! - Parents and members are separated by `|`; `,` separates too (it can only stand in a quoted
+//!   cell). Neither can occur in an id, so splitting is unambiguous. An empty cell means no
+//!   parents, no members, or no name. With a `members` column, every row manages its group's
+//!   members (an empty cell: none); without one, members are left alone.
 //! - A CSV is in full mode unless `--incremental` is given; an `active` column (`true` or
 //!   `false` in any case; empty means `true`) is only allowed then. A CSV has no `protected`,
 //!   `ignore` or `safety`: the command-line flags still apply.
@@ -23,6 +25,7 @@
 use std::borrow::Cow;
 use std::path::Path;
 
+use super::access::{self, Access, IdKind, Located, Managed};
 use super::check::{self, Entry};
 use super::parse::{File, id_rule_hint, name_too_long, sha256_hex};
 use super::suggest;
@@ -120,14 +123,16 @@ enum Column {
     Id,
     Name,
     Parents,
+    Members,
     Active,
 }
 
 /// Every accepted header name: the canonical ones first, then the `gooddata-pipelines` ones.
-const COLUMNS: [(&str, Column); 8] = [
+const COLUMNS: [(&str, Column); 9] = [
     ("id", Column::Id),
     ("name", Column::Name),
     ("parents", Column::Parents),
+    ("members", Column::Members),
     ("active", Column::Active),
     ("user_group_id", Column::Id),
     ("user_group_name", Column::Name),
@@ -136,13 +141,16 @@ const COLUMNS: [(&str, Column); 8] = [
 ];
 
 /// Settings that only a YAML file can carry, for a clearer hint than "unknown column".
-const YAML_ONLY: [&str; 6] = [
+const YAML_ONLY: [&str; 9] = [
     "protected",
     "ignore",
     "safety",
     "mode",
     "max_deletes",
     "max_delete_percent",
+    "workspaces",
+    "data_sources",
+    "organization",
 ];
 
 /// The header row: which column each cell position holds.
@@ -264,7 +272,7 @@ fn unknown_column_hint(name: &str) -> String {
             "a CSV file only lists groups; `{name}` needs a YAML groups file (the command-line flags apply to CSV too)"
         );
     }
-    "the columns are `id`, `name`, `parents` and `active` (or `user_group_id`, `user_group_name`, `parent_user_groups` and `is_active`)".to_string()
+    "the columns are `id`, `name`, `parents`, `members` and `active` (or `user_group_id`, `user_group_name`, `parent_user_groups` and `is_active`)".to_string()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -374,12 +382,30 @@ fn read_row(
         _ => true,
     };
 
+    // The column manages every row's members, an empty cell meaning none; except on a row that
+    // deletes its group, where an empty cell is only the column's place (a filled one is
+    // reported by the checks: the delete drops the members).
+    let access = cell(Column::Members)
+        .filter(|c| active || !c.text.trim().is_empty())
+        .map(|c| {
+            let (value, ids) = access::id_set(IdKind::User, "members", c.pieces(), diags);
+            Box::new(Access {
+                members: Some(Managed {
+                    value,
+                    key: c.span(),
+                    ids,
+                }),
+                ..Access::default()
+            })
+        });
+
     Some(Entry::new(
         id.to_string(),
         id_cell.span(),
         name,
         parents,
         active,
+        access,
     ))
 }
 
@@ -442,6 +468,15 @@ impl Cell<'_> {
 
     /// The parent ids of a `parents` cell, each located at its own piece.
     fn parents(&self) -> Vec<ParentRef> {
+        self.pieces()
+            .into_iter()
+            .map(|(id, span)| ParentRef { id, span })
+            .collect()
+    }
+
+    /// The ids of a list cell (`parents`, `members`), split at `|` and `,`, each located at its
+    /// own piece.
+    fn pieces(&self) -> Vec<Located> {
         let mut out = Vec::new();
         let mut offset = 0;
         for piece in self.text.split(['|', ',']) {
@@ -451,14 +486,12 @@ impl Cell<'_> {
                     .chars()
                     .count();
                 let (line, col) = self.position(offset + leading);
-                out.push(ParentRef {
-                    id: id.to_string(),
-                    span: Span {
-                        line,
-                        col,
-                        len: id.chars().count(),
-                    },
-                });
+                let span = Span {
+                    line,
+                    col,
+                    len: id.chars().count(),
+                };
+                out.push((id.to_string(), span));
             }
             offset += piece.chars().count() + 1;
         }

@@ -528,3 +528,108 @@ fn incremental_rules_apply_to_rows() {
             .starts_with("conflicting entries for `new`")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Members (spec §11)
+
+fn members(d: &Desired, i: usize) -> Option<Vec<&str>> {
+    d.groups[i]
+        .access()
+        .members
+        .as_ref()
+        .map(|m| m.value.iter().map(String::as_str).collect())
+}
+
+#[test]
+fn a_members_column_manages_every_rows_members() {
+    let d = ok(full(
+        "id,members,parents\nsales,zoe|amy,\nempty,,\nquoted,\"bob, al | cy\",sales\n",
+    ));
+    assert_eq!(members(&d, 0), Some(vec!["amy", "zoe"]), "a set");
+    assert_eq!(members(&d, 1), Some(vec![]), "an empty cell is no members");
+    assert_eq!(members(&d, 2), Some(vec!["al", "bob", "cy"]));
+    let m = d.groups[0].access().members.clone().expect("managed");
+    assert_eq!(
+        m.span_of("amy"),
+        Span {
+            line: 2,
+            col: 11,
+            len: 3
+        },
+        "each member points at its piece"
+    );
+    assert_eq!(m.key.col, 7, "the key is the cell");
+    assert_eq!(
+        d.managed_facets().iter().collect::<Vec<_>>(),
+        [crate::access::Facet::Members]
+    );
+    let without = ok(full("id,parents\na,\n"));
+    assert!(without.groups[0].access.is_none(), "no column: not managed");
+    assert!(without.managed_facets().is_empty());
+}
+
+#[test]
+fn members_are_checked_at_their_pieces() {
+    let items = errors(full("id,members\na,bob|al ice|bob\nb,\"x,\n.y\"\n"));
+    let found: Vec<(&str, usize, usize)> = items
+        .iter()
+        .map(|d| {
+            let s = d.span.unwrap_or_default();
+            (d.message.as_str(), s.line, s.col)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("invalid user id `al ice` in `members`", 2, 7),
+            (
+                "user `bob` is listed twice in `members` (also at line 2, column 3)",
+                2,
+                14
+            ),
+            ("invalid user id `.y` in `members`", 4, 1),
+        ]
+    );
+}
+
+#[test]
+fn member_columns_get_hints_and_other_facets_need_yaml() {
+    let items = errors(full("id,member,workspaces\na,,\n"));
+    assert_eq!(hint(&items[0]), "did you mean `members`?");
+    assert!(
+        hint(&items[1]).starts_with("a CSV file only lists groups; `workspaces` needs a YAML"),
+        "{}",
+        hint(&items[1])
+    );
+}
+
+#[test]
+fn yaml_and_csv_give_the_same_members() {
+    let yaml = desired::parse(
+        "groups.yaml",
+        "groups:\n  - id: a\n    members: [u2, u1]\n  - id: b\n    members: []\n",
+        LoadOptions::default(),
+    )
+    .expect("yaml");
+    let csv = ok(full("id,members\na,u1|u2\nb,\n"));
+    for i in 0..2 {
+        assert_eq!(
+            yaml.groups[i].access().differing(csv.groups[i].access()),
+            [],
+            "group {i}"
+        );
+    }
+}
+
+#[test]
+fn a_deleting_row_may_leave_its_members_cell_empty_but_not_fill_it() {
+    let d = ok(incremental("id,members,active\ngone,,false\nkept,u,\n"));
+    assert!(d.groups[0].access.is_none());
+    assert_eq!(members(&d, 1), Some(vec!["u"]));
+    let e = one(incremental("id,members,active\ngone,u,false\n"));
+    assert_eq!(
+        e.message,
+        "`members` on `gone`, which `active: false` deletes"
+    );
+    assert_at(&e, 2, 6, 1);
+}

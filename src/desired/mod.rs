@@ -6,6 +6,9 @@
 
 use std::path::Path;
 
+pub use access::{Access, Managed};
+
+use crate::access::Facets;
 use crate::diagnostic::{Diagnostics, Span};
 use crate::group::Group;
 
@@ -89,6 +92,17 @@ pub struct DesiredGroup {
     pub span: Span,
     /// The parents as written, with locations.
     pub parents: Vec<ParentRef>,
+    /// The facets it manages (members, workspaces, data sources, organization), with
+    /// locations; `None` when it manages none of them, as most groups (it keeps them small).
+    /// Read it through [`DesiredGroup::access`].
+    pub access: Option<Box<Access>>,
+}
+
+impl DesiredGroup {
+    /// What the group manages besides its name and parents ([`Access::NONE`] when nothing).
+    pub fn access(&self) -> &Access {
+        self.access.as_deref().unwrap_or(&Access::NONE)
+    }
 }
 
 /// A parsed and checked `groups.yaml`.
@@ -117,6 +131,17 @@ impl Desired {
     pub fn is_ignored(&self, id: &str) -> bool {
         self.ignore.iter().any(|p| p.matches(id))
     }
+
+    /// The facets any group that stays (is not deleted) manages: what a plan must read from the
+    /// server besides the groups. [`Facets::NONE`] for a file of names and parents only, which
+    /// then costs no extra request.
+    pub fn managed_facets(&self) -> Facets {
+        self.groups
+            .iter()
+            .filter(|g| g.active)
+            .filter_map(|g| g.access.as_deref())
+            .fold(Facets::NONE, |set, access| set.union(access.facets()))
+    }
 }
 
 /// Options that change what the loader accepts.
@@ -142,6 +167,7 @@ pub fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desired, Di
 
 pub use parse::MAX_FILE_BYTES;
 
+mod access;
 mod check;
 mod csv;
 pub mod dump;

@@ -159,8 +159,9 @@ where
             .name("gdgroups-yaml".into())
             .spawn_scoped(scope, produce)
         {
-            Ok(_) => build(batches.into_iter().flatten(), limits, sink),
+            Ok(_) => build(text, batches.into_iter().flatten(), limits, sink),
             Err(_) => build(
+                text,
                 Parser::new_from_str_with_options(text, options),
                 limits,
                 sink,
@@ -177,8 +178,9 @@ type ParserItem<'a> = Result<(Event<'a>, YamlSpan), ScanError>;
 const BATCH: usize = 4096;
 const BATCHES_IN_FLIGHT: usize = 4;
 
-/// Builds the tree from the parser's events; see [`parse`].
+/// Builds the tree from the parser's events of `text`; see [`parse`].
 fn build<'a, F>(
+    text: &str,
     events: impl Iterator<Item = ParserItem<'a>>,
     limits: Limits,
     sink: F,
@@ -198,7 +200,7 @@ where
     };
     let mut documents = 0;
     for event in events {
-        let (event, span) = event.map_err(|e| scan_error(&e))?;
+        let (event, span) = event.map_err(|e| scan_error(&e, text))?;
         match event {
             Event::DocumentStart(..) => {
                 documents += 1;
@@ -425,7 +427,7 @@ fn merge_error(span: Span) -> Diagnostic {
 
 fn too_deep(span: Span) -> Diagnostic {
     Diagnostic::at(span, "the file is nested too deeply for a groups file")
-        .with_hint("groups files are three levels deep: `groups:`, a group, its `parents`")
+        .with_hint("groups files are a few levels deep: `groups:`, a group, its `workspaces`, a workspace's `permissions`")
 }
 
 fn to_span(span: &YamlSpan) -> Span {
@@ -436,18 +438,53 @@ fn to_span(span: &YamlSpan) -> Span {
     }
 }
 
-fn scan_error(e: &ScanError) -> Diagnostic {
+fn scan_error(e: &ScanError, text: &str) -> Diagnostic {
+    use granit_parser::ErrorKind as E;
     let mark = e.marker();
     let span = Span {
         line: mark.line(),
         col: mark.col() + 1,
         len: 1,
     };
-    if *e.kind() == granit_parser::ErrorKind::RecursionLimitExceeded {
+    if *e.kind() == E::RecursionLimitExceeded {
         return too_deep(span);
+    }
+    let about_a_tab = matches!(
+        e.kind(),
+        E::TabNotAllowed
+            | E::TabInBlockIndentation
+            | E::TabInIndentation
+            | E::TabInPlainScalar
+            | E::TabAtBlockScalarStart
+    );
+    if let Some(tab) = about_a_tab
+        .then(|| indentation_tab(text, span.line))
+        .flatten()
+    {
+        return Diagnostic::at(tab, "a tab in the indentation")
+            .with_hint("use spaces, not tabs: YAML indents with spaces only");
     }
     Diagnostic::at(span, format!("invalid YAML: {}", e.info()))
         .with_hint("fix the syntax here (or just before); quote values that contain `: ` or ` #`")
+}
+
+/// The first tab in the indentation of a line, from line `from` on. The scanner notices a tab
+/// where it ends what it was reading, which can be the end of the line before; the user needs
+/// the tab itself. Lines of only blanks indent nothing and are passed over.
+fn indentation_tab(text: &str, from: usize) -> Option<Span> {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .find_map(|(index, line)| {
+            let content = line.trim_start_matches([' ', '\t']);
+            let indent = &line[..line.len() - content.len()];
+            let at = indent.find('\t').filter(|_| !content.is_empty())?;
+            Some(Span {
+                line: index + 1,
+                col: at + 1,
+                len: 1,
+            })
+        })
 }
 
 /// Resolves a scalar; the flag says it is a plain `<<` (a merge key when used as a key).

@@ -36,10 +36,14 @@ pub(super) const TOP_KEYS: [&str; 6] =
     ["groups", "protected", "ignore", "safety", "mode", "$schema"];
 
 /// Keys of one group, canonical names first, then the `gooddata-pipelines` aliases.
-pub(super) const GROUP_KEYS: [&str; 8] = [
+pub(super) const GROUP_KEYS: [&str; 12] = [
     "id",
     "name",
     "parents",
+    "members",
+    "workspaces",
+    "data_sources",
+    "organization",
     "active",
     "user_group_id",
     "user_group_name",
@@ -50,6 +54,11 @@ pub(super) const GROUP_KEYS: [&str; 8] = [
 /// Keys of the `safety:` mapping.
 pub(super) const SAFETY_KEYS: [&str; 2] = ["max_deletes", "max_delete_percent"];
 
+mod facets;
+
+#[cfg(test)]
+pub(super) use facets::WORKSPACE_KEYS;
+
 pub(super) fn load(path: &Path, options: LoadOptions) -> Result<Desired, Diagnostics> {
     let display = path.display().to_string();
     let fail = |message: String, hint: &str| Diagnostics {
@@ -58,11 +67,15 @@ pub(super) fn load(path: &Path, options: LoadOptions) -> Result<Desired, Diagnos
         items: vec![Diagnostic::whole_file(message).with_hint(hint)],
     };
     // fs-err messages name the path, so the user sees which file could not be opened.
-    let metadata = fs_err::metadata(path).map_err(|e| {
-        fail(
+    let metadata = fs_err::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => fail(
+            format!("{display}: no such file"),
+            "check the path, or name another file with `-f`",
+        ),
+        _ => fail(
             e.to_string(),
             "check the path, or name another file with `-f`",
-        )
+        ),
     })?;
     if metadata.is_dir() {
         return Err(fail(
@@ -697,9 +710,10 @@ impl<'a> Reader<'a> {
             Some((key, v)) => self.read_parents(key, v),
         };
         let active = active.is_none_or(|(key, v)| self.read_active(key, &v));
+        let access = self.read_access(&mut fields);
 
         let (id, id_span) = id?;
-        Some(Entry::new(id, id_span, name, parents, active))
+        Some(Entry::new(id, id_span, name, parents, active, access))
     }
 
     fn read_id(&mut self, id: Option<(&str, Node<'a>)>, first_key: Span) -> Option<(String, Span)> {
@@ -910,6 +924,8 @@ enum Context {
     Top,
     Group,
     Safety,
+    /// A workspace entry written as `{permissions, hierarchy}`.
+    Workspace,
 }
 
 fn list(keys: &[&str]) -> String {
@@ -928,6 +944,9 @@ fn unknown_key_hint(name: &str, allowed: &[&str], context: Context) -> String {
     let in_group = GROUP_KEYS.contains(&name) || suggest::closest(name, GROUP_KEYS).is_some();
     let in_safety = SAFETY_KEYS.contains(&name) || suggest::closest(name, SAFETY_KEYS).is_some();
     match context {
+        Context::Workspace if name == "hierarchyPermissions" => {
+            "write `hierarchy`: it is gdgroups' name for the API's `hierarchyPermissions`".into()
+        }
         Context::Top if in_group => {
             "group keys go inside a list item under `groups:`, as in `groups: [{id: analysts}]`"
                 .into()

@@ -260,6 +260,29 @@ fn yaml_syntax_error_stops_with_a_position() {
 }
 
 #[test]
+fn a_tab_in_the_indentation_is_named_at_the_tab() {
+    // The scanner notices some of these at the end of the line before the tab.
+    for (text, line, col) in [
+        ("groups:\n\t- id: a\n", 2, 1),
+        ("groups:\n  - id: a\n\tname: x\n", 3, 1),
+        ("groups:\n  - id: a\n    \tname: x\n", 3, 5),
+        (
+            "groups:\n  - id: a\n    parents:\n      - b\n\t  - c\n",
+            5,
+            1,
+        ),
+        ("groups:\n  - id: a\n    name: |\n      x\n  \t  y\n", 5, 3),
+    ] {
+        let d = one(full(text));
+        assert_eq!(d.message, "a tab in the indentation", "{text:?}");
+        assert_at(&d, line, col, 1);
+        assert!(hint(&d).contains("use spaces, not tabs"), "{text:?}");
+    }
+    // A tab inside a value is no indentation.
+    ok(full("groups:\n  - id: a\n    name: \"x\\ty\"\n"));
+}
+
+#[test]
 fn duplicate_keys_are_reported_all_at_once() {
     let items = errors(full(
         "groups:\n  - id: a\n    name: A\n    name: B\ngroups: []\n",
@@ -784,7 +807,7 @@ fn unknown_keys_get_did_you_mean_hints() {
             (
                 "unknown key `colour`",
                 8,
-                "the keys here are `id`, `name`, `parents`, `active`, `user_group_id`, `user_group_name`, `parent_user_groups`, `is_active`"
+                "the keys here are `id`, `name`, `parents`, `members`, `workspaces`, `data_sources`, `organization`, `active`, `user_group_id`, `user_group_name`, `parent_user_groups`, `is_active`"
             ),
             (
                 "unknown key `max_delete`",
@@ -999,10 +1022,10 @@ fn load_reads_a_file_and_names_bad_paths() {
 
     let missing = dir.path().join("nope.yaml");
     let e = load(&missing, LoadOptions::default()).expect_err("missing");
-    assert!(
-        e.items[0].message.contains(&missing.display().to_string()),
-        "{}",
-        e.items[0].message
+    assert_eq!(
+        e.items[0].message,
+        format!("{}: no such file", missing.display()),
+        "in plain words"
     );
 
     let empty = dir.path().join("empty.yaml");
@@ -1087,4 +1110,454 @@ fn windows_line_endings_and_a_byte_order_mark_are_fine() {
     let d = one(full("\u{FEFF}mode: 3\ngroups: [{id: a}]\n"));
     assert_at(&d, 1, 7, 1);
     assert_eq!(d.message, "unknown mode `3`");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Members and permissions (spec §11)
+
+mod facets {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::*;
+    use crate::access::{
+        DataSourcePermission as D, Facet, Facets, OrganizationPermission as O,
+        WorkspacePermission as W, WorkspacePermissions,
+    };
+
+    const SPEC: &str = "\
+groups:
+  - id: analysts
+    name: Data Analysts
+    members: [zoe, amy]
+    workspaces:
+      sales: [VIEW, EXPORT]
+      finance: {permissions: [ANALYZE], hierarchy: [VIEW]}
+    data_sources:
+      warehouse: [USE]
+    organization: [SELF_CREATE_TOKEN]
+  - id: plain
+";
+
+    fn at(line: usize, col: usize, len: usize) -> Span {
+        Span { line, col, len }
+    }
+
+    /// The messages and hints of a failed parse, with their positions.
+    #[track_caller]
+    fn problems(result: Result<Desired, Diagnostics>) -> Vec<(String, Span, String)> {
+        errors(result)
+            .into_iter()
+            .map(|d| {
+                let hint = d.hint.clone().unwrap_or_default();
+                (d.message, d.span.unwrap_or_default(), hint)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_spec_example_reads_every_facet_with_positions() {
+        let d = ok(full(SPEC));
+        let access = d.groups[0].access();
+        let members = access.members.as_ref().expect("members managed");
+        assert_eq!(
+            members.value.iter().collect::<Vec<_>>(),
+            ["amy", "zoe"],
+            "a set, not the file's order"
+        );
+        assert_eq!(members.key, at(4, 5, 7));
+        assert_eq!(members.span_of("zoe"), at(4, 15, 3));
+        assert_eq!(members.span_of("amy"), at(4, 20, 3));
+
+        let workspaces = access.workspaces.as_ref().expect("workspaces managed");
+        assert_eq!(
+            workspaces.value,
+            BTreeMap::from([
+                (
+                    "finance".to_string(),
+                    WorkspacePermissions {
+                        permissions: BTreeSet::from([W::Analyze]),
+                        hierarchy: BTreeSet::from([W::View]),
+                    }
+                ),
+                (
+                    "sales".to_string(),
+                    WorkspacePermissions::only([W::View, W::Export])
+                ),
+            ]),
+            "the shorthand list means permissions only, no hierarchy"
+        );
+        assert_eq!(workspaces.span_of("finance"), at(7, 7, 7));
+        let data_sources = access.data_sources.as_ref().expect("data sources managed");
+        assert_eq!(
+            data_sources.value,
+            BTreeMap::from([("warehouse".to_string(), BTreeSet::from([D::Use]))])
+        );
+        assert_eq!(data_sources.span_of("warehouse"), at(9, 7, 9));
+        let organization = access.organization.as_ref().expect("organization managed");
+        assert_eq!(organization.value, BTreeSet::from([O::SelfCreateToken]));
+        assert_eq!(organization.key, at(10, 5, 12));
+
+        assert!(d.groups[1].access.is_none(), "absent keys are not managed");
+        assert!(d.groups[1].access().is_empty());
+        assert_eq!(d.managed_facets(), Facets::ALL);
+        assert_eq!(ok(full(EXAMPLE)).managed_facets(), Facets::NONE);
+    }
+
+    #[test]
+    fn empty_means_none_and_only_written_keys_are_managed() {
+        let d = ok(full(
+            "groups:\n  - id: a\n    members: []\n    workspaces: {}\n  - id: b\n    data_sources: {w: []}\n    workspaces: {s: [], t: {permissions: [], hierarchy: []}}\n",
+        ));
+        let a = d.groups[0].access();
+        assert_eq!(a.members.as_ref().map(|m| m.value.len()), Some(0));
+        assert_eq!(a.workspaces.as_ref().map(|m| m.value.len()), Some(0));
+        assert!(a.data_sources.is_none() && a.organization.is_none());
+        let b = d.groups[1].access();
+        let ws = b.workspaces.as_ref().expect("managed");
+        assert!(ws.value.is_empty(), "no permission is no entry");
+        assert_eq!(
+            ws.ids.keys().collect::<Vec<_>>(),
+            ["s", "t"],
+            "still located, for the live check of the id"
+        );
+        assert!(b.data_sources.as_ref().is_some_and(|m| m.value.is_empty()));
+        assert_eq!(
+            d.managed_facets().iter().collect::<Vec<_>>(),
+            [Facet::Members, Facet::Workspaces, Facet::DataSources]
+        );
+    }
+
+    #[test]
+    fn json_files_carry_facets_too() {
+        let d = ok(full(
+            r#"{"groups": [{"id": "a", "members": ["u1"], "workspaces": {"w": {"hierarchy": ["MANAGE"]}}}]}"#,
+        ));
+        let ws = d.groups[0].access().workspaces.clone().expect("managed");
+        assert_eq!(ws.value["w"].hierarchy, BTreeSet::from([W::Manage]));
+        assert!(ws.value["w"].permissions.is_empty());
+    }
+
+    #[test]
+    fn an_empty_key_is_refused_rather_than_guessed() {
+        let got = problems(full(
+            "groups:\n  - id: a\n    members:\n    workspaces:\n    data_sources: {w: }\n    organization: ~\n",
+        ));
+        let messages: Vec<&str> = got.iter().map(|(m, _, _)| m.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`members` is empty",
+                "`workspaces` is empty",
+                "`data_sources.w` is empty",
+                "`organization` is empty"
+            ]
+        );
+        assert_eq!(got[0].1.line, 3);
+        assert!(
+            got[0]
+                .2
+                .starts_with("write `[]` for none, or list them: `[alice, bob]`"),
+            "{}",
+            got[0].2
+        );
+        assert!(
+            got[1]
+                .2
+                .starts_with("write `workspaces: {}` for no direct access")
+        );
+        assert!(
+            got[3]
+                .2
+                .contains("without the key, what the server has is left alone")
+        );
+    }
+
+    #[test]
+    fn wrong_shapes_are_located_with_what_to_write() {
+        let got = problems(full(
+            "groups:\n  - id: a\n    members: alice, bob\n    workspaces: [sales]\n  - id: b\n    members: {alice: true}\n    workspaces: {sales: VIEW, 42: [VIEW], 'x': [3]}\n    data_sources: {w: {permissions: [USE]}}\n    organization: [[MANAGE]]\n  - id: c\n    members: [007, [x]]\n",
+        ));
+        let got: Vec<(&str, usize, usize, &str)> = got
+            .iter()
+            .map(|(m, s, h)| (m.as_str(), s.line, s.col, h.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "`members` must be a list, found a string",
+                    3,
+                    14,
+                    "write a list: `[alice, bob]`"
+                ),
+                (
+                    "`workspaces` must be a mapping from id to permissions, found a list",
+                    4,
+                    17,
+                    "write one line per id: `workspaces: {sales: [VIEW]}`"
+                ),
+                (
+                    "`members` must be a list, found a mapping",
+                    6,
+                    14,
+                    "write `members:` as a list"
+                ),
+                (
+                    "`workspaces.sales` must be a list, found a string",
+                    7,
+                    25,
+                    "write a list: `[VIEW]`"
+                ),
+                (
+                    "workspace ids must be strings, found an integer `42` in `workspaces`",
+                    7,
+                    31,
+                    "quote it: `\"42\"`"
+                ),
+                (
+                    "workspace permissions are names, found an integer in `workspaces.x`",
+                    7,
+                    49,
+                    "the workspace permissions are `MANAGE`, `ANALYZE`, `EXPORT`, `EXPORT_TABULAR`, `EXPORT_PDF`, `CREATE_AUTOMATION`, `USE_AI_ASSISTANT`, `WRITE_KNOWLEDGE_DOCUMENTS`, `READ_KNOWLEDGE_DOCUMENTS`, `CREATE_FILTER_VIEW`, `VIEW`"
+                ),
+                (
+                    "`data_sources.w` must be a list of permissions, found a mapping",
+                    8,
+                    23,
+                    "data sources have no hierarchy: write `w: [USE]`; the permissions are `MANAGE`, `USE`"
+                ),
+                (
+                    "organization permissions are names, found a list in `organization`",
+                    9,
+                    20,
+                    "the organization permissions are `MANAGE`, `SELF_CREATE_TOKEN`, `BASE_UI_ACCESS`"
+                ),
+                (
+                    "user ids must be strings, found an integer `007` in `members`",
+                    11,
+                    15,
+                    "quote it: `\"007\"`"
+                ),
+                (
+                    "user ids must be strings, found a list in `members`",
+                    11,
+                    20,
+                    "write each user id as plain text"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn permission_names_are_the_api_enums_with_did_you_mean() {
+        let got = problems(full(
+            "groups:\n  - id: a\n    workspaces:\n      sales: [VEIW, view, USE]\n      fin: {permissions: [ANALYSE], hierarchy: [MANAGE_ALL]}\n    data_sources: {w: [USES, VIEW]}\n    organization: [MANAGE, SELF_CREATE_TOKENS, ADMIN]\n",
+        ));
+        let got: Vec<(&str, Span, &str)> = got
+            .iter()
+            .map(|(m, s, h)| (m.as_str(), *s, h.as_str()))
+            .collect();
+        assert_eq!(
+            got[0],
+            (
+                "unknown workspace permission `VEIW` in `workspaces.sales`",
+                at(4, 15, 4),
+                "did you mean `VIEW`?"
+            )
+        );
+        assert_eq!(got[1].2, "did you mean `VIEW`?");
+        assert!(
+            got[2]
+                .2
+                .starts_with("`USE` is a data source permission (under `data_sources`)")
+        );
+        assert_eq!(
+            got[3].0,
+            "unknown workspace permission `ANALYSE` in `workspaces.fin.permissions`"
+        );
+        assert_eq!(got[3].2, "did you mean `ANALYZE`?");
+        assert_eq!(
+            got[4].0,
+            "unknown workspace permission `MANAGE_ALL` in `workspaces.fin.hierarchy`"
+        );
+        assert_eq!(got[4].2, "did you mean `MANAGE`?");
+        assert_eq!(
+            (got[5].0, got[5].2),
+            (
+                "unknown data source permission `USES` in `data_sources.w`",
+                "did you mean `USE`?"
+            )
+        );
+        assert!(got[6].2.starts_with("`VIEW` is a workspace permission (under `workspaces`); the data source permissions are `MANAGE`, `USE`"));
+        assert_eq!(got[7].2, "did you mean `SELF_CREATE_TOKEN`?");
+        assert_eq!(
+            got[8],
+            (
+                "unknown organization permission `ADMIN` in `organization`",
+                at(7, 48, 5),
+                "the organization permissions are `MANAGE`, `SELF_CREATE_TOKEN`, `BASE_UI_ACCESS`"
+            )
+        );
+        assert_eq!(got.len(), 9);
+    }
+
+    #[test]
+    fn facets_are_sets_so_repeats_are_errors() {
+        let got = problems(full(
+            "groups:\n  - id: a\n    members: [bob, amy, bob]\n    workspaces:\n      sales: [VIEW, VIEW]\n      fin: {hierarchy: [VIEW, MANAGE, VIEW]}\n      sales: [EXPORT]\n    organization: [MANAGE, MANAGE]\n",
+        ));
+        let got: Vec<(&str, Span, &str)> = got
+            .iter()
+            .map(|(m, s, h)| (m.as_str(), *s, h.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "user `bob` is listed twice in `members` (also at line 3, column 15)",
+                    at(3, 25, 3),
+                    "`members` is a set: remove the repeated one"
+                ),
+                (
+                    "permission `VIEW` is listed twice in `workspaces.sales` (also at line 5, column 15)",
+                    at(5, 21, 4),
+                    "permissions are a set: remove the repeated one"
+                ),
+                (
+                    "permission `VIEW` is listed twice in `workspaces.fin.hierarchy` (also at line 6, column 25)",
+                    at(6, 39, 4),
+                    "permissions are a set: remove the repeated one"
+                ),
+                (
+                    "workspace `sales` appears twice in `workspaces` (first on line 5)",
+                    at(7, 7, 5),
+                    "give each one entry: merge the two lists"
+                ),
+                (
+                    "permission `MANAGE` is listed twice in `organization` (also at line 8, column 20)",
+                    at(8, 28, 6),
+                    "permissions are a set: remove the repeated one"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn ids_must_have_the_api_shape() {
+        let got = problems(full(
+            "groups:\n  - id: a\n    members: [ok.user, 'with space', .hidden]\n    workspaces: {'a/b': [VIEW]}\n    data_sources: {'': [USE]}\n",
+        ));
+        let got: Vec<(&str, usize, &str)> = got
+            .iter()
+            .map(|(m, s, h)| (m.as_str(), s.line, h.as_str()))
+            .collect();
+        assert_eq!(got.len(), 4, "{got:#?}");
+        assert_eq!(got[0].0, "invalid user id `with space` in `members`");
+        assert!(got[0].2.starts_with("a space is not allowed"));
+        assert_eq!(got[1].0, "invalid user id `.hidden` in `members`");
+        assert!(got[1].2.starts_with("the id starts with `.`"));
+        assert_eq!(
+            (got[2].0, got[2].1),
+            ("invalid workspace id `a/b` in `workspaces`", 4)
+        );
+        assert_eq!(got[3].0, "invalid data source id `` in `data_sources`");
+        assert!(got[3].2.starts_with("the id is empty"));
+    }
+
+    #[test]
+    fn workspace_entry_keys_get_hints() {
+        let got = problems(full(
+            "groups:\n  - id: a\n    workspaces:\n      s: {permission: [VIEW], hierarchyPermissions: [VIEW], members: [x]}\n",
+        ));
+        let hints: Vec<(&str, &str)> = got
+            .iter()
+            .map(|(m, _, h)| (m.as_str(), h.as_str()))
+            .collect();
+        assert_eq!(
+            hints,
+            [
+                ("unknown key `permission`", "did you mean `permissions`?"),
+                (
+                    "unknown key `hierarchyPermissions`",
+                    "write `hierarchy`: it is gdgroups' name for the API's `hierarchyPermissions`"
+                ),
+                (
+                    "unknown key `members`",
+                    "the keys here are `permissions`, `hierarchy`"
+                ),
+            ]
+        );
+        let d = one(full("groups:\n  - id: a\n    member: [x]\n"));
+        assert_eq!(hint(&d), "did you mean `members`?");
+        let d = one(full("groups:\n  - id: a\n    dataSources: {}\n"));
+        assert_eq!(hint(&d), "did you mean `data_sources`?");
+    }
+
+    #[test]
+    fn a_group_deleted_in_incremental_mode_takes_no_facets() {
+        let got = problems(incremental(
+            "groups:\n  - id: old\n    active: false\n    members: []\n    organization: [MANAGE]\n  - id: kept\n    active: true\n    members: [a]\n",
+        ));
+        let got: Vec<(&str, Span)> = got.iter().map(|(m, s, _)| (m.as_str(), *s)).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "`members` on `old`, which `active: false` deletes",
+                    at(4, 5, 7)
+                ),
+                (
+                    "`organization` on `old`, which `active: false` deletes",
+                    at(5, 5, 12)
+                ),
+            ]
+        );
+        let d = ok(incremental(
+            "groups:\n  - id: a\n    members: [u]\n    workspaces: {w: [VIEW]}\n  - id: b\n    active: false\n",
+        ));
+        assert_eq!(
+            d.managed_facets().iter().collect::<Vec<_>>(),
+            [Facet::Members, Facet::Workspaces],
+            "incremental mode manages the same keys"
+        );
+    }
+
+    #[test]
+    fn incremental_repeats_must_agree_on_facets_too() {
+        let d = one(incremental(
+            "groups:\n  - id: a\n    members: [x]\n    organization: [MANAGE]\n  - id: a\n    members: [y]\n    organization: [MANAGE]\n",
+        ));
+        assert_eq!(
+            d.message,
+            "conflicting entries for `a`: the members differ from line 2"
+        );
+        let d = one(incremental(
+            "groups:\n  - id: a\n    members: [x]\n  - id: a\n",
+        ));
+        assert_eq!(
+            d.message, "conflicting entries for `a`: the members differ from line 2",
+            "managing a key and leaving it alone differ too"
+        );
+        let same = ok(incremental(
+            "groups:\n  - id: a\n    members: [x, y]\n  - id: a\n    members: [y, x]\n",
+        ));
+        assert_eq!(same.groups.len(), 1);
+    }
+
+    #[test]
+    fn every_facet_problem_is_reported_in_one_run_even_without_an_id() {
+        let got = problems(full(
+            "groups:\n  - name: no id\n    members: [a, a]\n  - id: b\n    organization: [NOPE]\n    parents: [zz]\n",
+        ));
+        let messages: Vec<&str> = got.iter().map(|(m, _, _)| m.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "group has no `id`",
+                "user `a` is listed twice in `members` (also at line 3, column 15)",
+                "unknown organization permission `NOPE` in `organization`",
+                "unknown parent `zz`",
+            ]
+        );
+    }
 }

@@ -36,6 +36,7 @@ pub fn from_groups(
             id: group.id,
             name: group.name,
             active,
+            access: None,
         })
         .collect();
     let mut file = File {

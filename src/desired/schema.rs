@@ -7,6 +7,9 @@
 
 use serde_json::{Value, json};
 
+use crate::access::{
+    DataSourcePermission, OrganizationPermission, Permission, WorkspacePermission,
+};
 use crate::group::MAX_NAME_CHARS;
 
 /// The id rule of the GoodData API, as a pattern.
@@ -14,6 +17,9 @@ const ID_PATTERN: &str = "^(?!\\.)[.A-Za-z0-9_-]{1,255}$";
 
 /// The schema as a JSON value; `gdgroups schema` prints it.
 pub fn json_schema() -> Value {
+    let workspace: Vec<&str> = WorkspacePermission::names().collect();
+    let data_source: Vec<&str> = DataSourcePermission::names().collect();
+    let organization: Vec<&str> = OrganizationPermission::names().collect();
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "gdgroups desired state (groups.yaml)",
@@ -95,6 +101,41 @@ pub fn json_schema() -> Value {
                 "uniqueItems": true,
                 "items": { "$ref": "#/$defs/id" }
             },
+            "otherId": {
+                "type": "string",
+                "pattern": ID_PATTERN,
+                "minLength": 1,
+                "maxLength": 255,
+                "description": "The id of a user, workspace or data source: 1 to 255 letters, digits, `.`, `_` or `-`, not starting with `.`. It must exist in the organization (checked by `plan`)."
+            },
+            "workspacePermissions": {
+                "type": "array",
+                "uniqueItems": true,
+                "items": {
+                    "enum": workspace,
+                    "description": "A workspace permission, as the API names it."
+                }
+            },
+            "workspaceEntry": {
+                "description": "Direct permissions on one workspace: a list (permissions on the workspace only, none on its child workspaces) or `{permissions, hierarchy}`. An empty list means no direct access.",
+                "oneOf": [
+                    { "$ref": "#/$defs/workspacePermissions" },
+                    {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "properties": {
+                            "permissions": {
+                                "$ref": "#/$defs/workspacePermissions",
+                                "description": "Permissions on the workspace itself (default: none)."
+                            },
+                            "hierarchy": {
+                                "$ref": "#/$defs/workspacePermissions",
+                                "description": "Permissions on every workspace below it (the API's `hierarchyPermissions`; default: none)."
+                            }
+                        }
+                    }
+                ]
+            },
             "group": {
                 "type": "object",
                 "description": "One user group.",
@@ -113,10 +154,44 @@ pub fn json_schema() -> Value {
                         "$ref": "#/$defs/parentList",
                         "description": "Ids of the parent groups, compared as a set (order does not matter; each at most once). A parent must be declared, protected, ignored, or `adminGroup` (in incremental mode any live group)."
                     },
+                    "members": {
+                        "type": "array",
+                        "uniqueItems": true,
+                        "items": { "$ref": "#/$defs/otherId" },
+                        "description": "User ids: the group's members, compared as a set. Absent: members are left as they are. `[]`: no members. Users are never created or deleted."
+                    },
+                    "workspaces": {
+                        "type": "object",
+                        "description": "Direct permissions per workspace id, for example `sales: [VIEW, EXPORT]` or `finance: {permissions: [ANALYZE], hierarchy: [VIEW]}`. Absent: left as they are. `{}`: no direct workspace access. What the group inherits is never written.",
+                        "propertyNames": { "pattern": ID_PATTERN },
+                        "additionalProperties": { "$ref": "#/$defs/workspaceEntry" }
+                    },
+                    "data_sources": {
+                        "type": "object",
+                        "description": "Direct permissions per data source id, for example `warehouse: [USE]`. Absent: left as they are. `{}`: no direct data-source access.",
+                        "propertyNames": { "pattern": ID_PATTERN },
+                        "additionalProperties": {
+                            "type": "array",
+                            "uniqueItems": true,
+                            "items": {
+                                "enum": data_source,
+                                "description": "A data source permission, as the API names it."
+                            }
+                        }
+                    },
+                    "organization": {
+                        "type": "array",
+                        "uniqueItems": true,
+                        "items": {
+                            "enum": organization,
+                            "description": "An organization permission, as the API names it."
+                        },
+                        "description": "Organization permissions. `MANAGE` makes the group's members administrators. Absent: left as they are. `[]`: none."
+                    },
                     "active": {
                         "type": ["boolean", "null"],
                         "default": true,
-                        "description": "Incremental mode only (`mode: incremental` or `--incremental`): `false` deletes the group if it exists."
+                        "description": "Incremental mode only (`mode: incremental` or `--incremental`): `false` deletes the group if it exists (with its members and permissions, so it takes none of those keys)."
                     },
                     "user_group_id": {
                         "$ref": "#/$defs/id",
@@ -163,7 +238,7 @@ mod tests {
     use serde_json::Map;
 
     use super::*;
-    use crate::desired::parse::{GROUP_KEYS, SAFETY_KEYS, TOP_KEYS};
+    use crate::desired::parse::{GROUP_KEYS, SAFETY_KEYS, TOP_KEYS, WORKSPACE_KEYS};
 
     fn def<'a>(schema: &'a Value, name: &str) -> &'a Value {
         &schema["$defs"][name]
@@ -188,6 +263,10 @@ mod tests {
         assert_eq!(
             keys(def(&schema, "group")),
             GROUP_KEYS.into_iter().collect()
+        );
+        assert_eq!(
+            keys(&def(&schema, "workspaceEntry")["oneOf"][1]),
+            WORKSPACE_KEYS.into_iter().collect()
         );
     }
 
@@ -295,9 +374,10 @@ mod tests {
                 .and_then(Value::as_object)
                 .unwrap_or(&empty);
             for (k, v) in object {
-                match props.get(k) {
-                    Some(p) if !valid(p, v, root) => return false,
-                    None if s.get("additionalProperties") == Some(&Value::Bool(false)) => {
+                match (props.get(k), s.get("additionalProperties")) {
+                    (Some(p), _) if !valid(p, v, root) => return false,
+                    (None, Some(Value::Bool(false))) => return false,
+                    (None, Some(extra @ Value::Object(_))) if !valid(extra, v, root) => {
                         return false;
                     }
                     _ => {}
@@ -358,6 +438,19 @@ mod tests {
                 {"user_group_id": "a", "user_group_name": "A", "parent_user_groups": []},
                 {"user_group_id": "b", "parent_user_groups": "a, c", "is_active": true}
             ]),
+            json!({"groups": [{
+                "id": "analysts",
+                "members": ["alice", "bob"],
+                "workspaces": {
+                    "sales": ["VIEW", "EXPORT"],
+                    "finance": {"permissions": ["ANALYZE"], "hierarchy": ["VIEW"]},
+                    "empty": [],
+                    "hier": {"hierarchy": ["MANAGE"]}
+                },
+                "data_sources": {"warehouse": ["USE"]},
+                "organization": ["SELF_CREATE_TOKEN"]
+            }]}),
+            json!({"groups": [{"id": "a", "members": [], "workspaces": {}, "data_sources": {}, "organization": []}]}),
         ];
         for doc in &docs {
             assert!(check(doc), "refused: {doc}");
@@ -383,6 +476,16 @@ mod tests {
             json!({"safety": {"max_delete": 1}}),
             json!({"protected": "adminGroup"}),
             json!("groups"),
+            json!({"groups": [{"id": "a", "members": ["x", "x"]}]}),
+            json!({"groups": [{"id": "a", "members": null}]}),
+            json!({"groups": [{"id": "a", "members": "alice"}]}),
+            json!({"groups": [{"id": "a", "workspaces": {"s": ["VEIW"]}}]}),
+            json!({"groups": [{"id": "a", "workspaces": {"s": ["VIEW", "VIEW"]}}]}),
+            json!({"groups": [{"id": "a", "workspaces": {"s": {"hierarchyPermissions": ["VIEW"]}}}]}),
+            json!({"groups": [{"id": "a", "workspaces": ["s"]}]}),
+            json!({"groups": [{"id": "a", "data_sources": {"w": ["VIEW"]}}]}),
+            json!({"groups": [{"id": "a", "data_sources": {"w": {"permissions": ["USE"]}}}]}),
+            json!({"groups": [{"id": "a", "organization": ["USE"]}]}),
         ];
         for doc in &docs {
             assert!(!check(doc), "accepted: {doc}");

@@ -23,11 +23,28 @@ use crate::live::Live;
 const MEDIA_TYPE: &str = "application/vnd.gooddata.api+json";
 const GROUPS: &str = "/api/v1/entities/userGroups";
 /// Page size asked for; a server may answer with smaller pages, which the listing handles.
-const PAGE_SIZE: usize = 500;
+pub(super) const PAGE_SIZE: usize = 500;
 /// How many 429 answers one request accepts before giving up.
 const MAX_THROTTLED: u32 = 30;
 /// A listing longer than this many pages is treated as a misbehaving server, not looped over.
-const MAX_PAGES: usize = 100_000;
+pub(super) const MAX_PAGES: usize = 100_000;
+
+/// What a request's body and answer are: JSON:API documents (the entity API, the default) or
+/// plain JSON (the action and layout APIs, which produce and consume `application/json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Media {
+    JsonApi,
+    Json,
+}
+
+impl Media {
+    fn as_str(self) -> &'static str {
+        match self {
+            Media::JsonApi => MEDIA_TYPE,
+            Media::Json => "application/json",
+        }
+    }
+}
 
 /// Everything a [`Client`] needs; built from flags, environment and profiles by the CLI.
 #[derive(Debug, Clone)]
@@ -77,6 +94,9 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     base: String,
+    /// The path part of `base` (empty for an organization URL), which every request path
+    /// starts with; errors name the path actually requested.
+    base_path: String,
     timeout: Duration,
     max_attempts: u32,
     parallelism: usize,
@@ -85,17 +105,19 @@ struct Inner {
 }
 
 /// A successful answer.
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
+pub(super) struct Answer {
+    /// `METHOD /path` as requested, to name it in errors.
+    pub(super) request: String,
+    pub(super) status: StatusCode,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Vec<u8>,
 }
 
 /// The result of a call plus whether it took more than one attempt (a retried write may already
 /// have been carried out by an attempt whose answer was lost).
-struct Sent {
-    result: Result<Answer, ApiError>,
-    retried: bool,
+pub(super) struct Sent {
+    pub(super) result: Result<Answer, ApiError>,
+    pub(super) retried: bool,
 }
 
 impl Client {
@@ -140,10 +162,16 @@ impl Client {
         let http = builder
             .build()
             .map_err(|e| format!("cannot set up HTTP: {e}"))?;
+        let base = config.host.trim_end_matches('/').to_string();
+        let base_path = base
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|at| rest[at..].to_string()))
+            .unwrap_or_default();
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
-                base: config.host.trim_end_matches('/').to_string(),
+                base,
+                base_path,
                 timeout: config.timeout,
                 max_attempts: config.max_attempts.max(1),
                 parallelism: config.parallelism.max(1),
@@ -155,6 +183,18 @@ impl Client {
     /// The base URL requests go to.
     pub fn host(&self) -> &str {
         &self.inner.base
+    }
+
+    /// At most this many requests of one listing go out at once.
+    pub(super) fn parallelism(&self) -> usize {
+        self.inner.parallelism
+    }
+
+    /// `METHOD /path` as it goes to the server (base path included, query left out): what
+    /// errors and logs name.
+    pub(super) fn request_line(&self, method: &Method, path: &str) -> String {
+        let path = path.split('?').next().unwrap_or(path);
+        format!("{method} {}{path}", self.inner.base_path)
     }
 
     /// The live organization: every group and the bootstrap group, fetched concurrently. Costs
@@ -185,13 +225,13 @@ impl Client {
         let total = usize::try_from(total).unwrap_or(usize::MAX);
         if page_len < total {
             if page_len == 0 {
-                return Err(Self::malformed_listing(format!(
+                return Err(self.malformed_listing(format!(
                     "the first page is empty but totalElements is {total}"
                 )));
             }
             let pages = total.div_ceil(page_len);
             if pages > MAX_PAGES {
-                return Err(Self::malformed_listing(format!(
+                return Err(self.malformed_listing(format!(
                     "{pages} pages of {page_len} is more than gdgroups reads"
                 )));
             }
@@ -205,7 +245,7 @@ impl Client {
             }
         }
         if groups.len() != total {
-            return Err(Self::malformed_listing(format!(
+            return Err(self.malformed_listing(format!(
                 "the server announced {total} groups but the pages held {}; the groups probably changed while they were read, so run the command again",
                 groups.len()
             )));
@@ -231,14 +271,12 @@ impl Client {
                 return Ok(groups.into_values().collect());
             }
         }
-        Err(Self::malformed_listing(format!(
-            "more than {MAX_PAGES} pages"
-        )))
+        Err(self.malformed_listing(format!("more than {MAX_PAGES} pages")))
     }
 
-    fn malformed_listing(reason: String) -> ApiError {
+    fn malformed_listing(&self, reason: String) -> ApiError {
         ApiError::Malformed {
-            request: format!("GET {GROUPS}"),
+            request: self.request_line(&Method::GET, GROUPS),
             status: 200,
             reason,
             snippet: String::from("(several pages)"),
@@ -248,10 +286,10 @@ impl Client {
     async fn list_page(&self, page: usize, size: usize) -> Result<ListDocument, ApiError> {
         let path = format!("{GROUPS}?include=parents&page={page}&size={size}&metaInclude=page");
         let answer = self.send(Method::GET, &path, None).await.result?;
-        let doc: ListDocument = parse(&Method::GET, &path, &answer)?;
+        let doc: ListDocument = parse(&answer)?;
         if let Some(bad) = doc.data.iter().find(|r| r.kind != super::model::TYPE) {
             return Err(ApiError::Malformed {
-                request: format!("GET {path}"),
+                request: answer.request.clone(),
                 status: answer.status.as_u16(),
                 reason: format!("an entry of type `{}` in a user-group listing", bad.kind),
                 snippet: snippet(&answer.body),
@@ -269,7 +307,7 @@ impl Client {
                 struct One {
                     data: Resource,
                 }
-                let one: One = parse(&Method::GET, &path, &answer)?;
+                let one: One = parse(&answer)?;
                 Ok(Some(one.data.into_group()))
             }
             Err(e) if e.status() == Some(404) => Ok(None),
@@ -345,7 +383,7 @@ impl Client {
                 );
                 continue;
             }
-            let doc: OrganizationDocument = parse(&Method::GET, &path, &answer)?;
+            let doc: OrganizationDocument = parse(&answer)?;
             return Ok(doc
                 .data
                 .relationships
@@ -354,7 +392,7 @@ impl Client {
                 .map(|l| l.id));
         }
         Err(ApiError::Malformed {
-            request: format!("GET {path}"),
+            request: self.request_line(&Method::GET, &path),
             status: 302,
             reason: "too many redirects".into(),
             snippet: String::new(),
@@ -389,15 +427,26 @@ impl Client {
         let path =
             format!("/api/v1/actions/userManagement/userGroups?page={page}&size={PAGE_SIZE}");
         match self.send(Method::GET, &path, None).await.result {
-            Ok(answer) => parse(&Method::GET, &path, &answer).map(Some),
+            Ok(answer) => parse(&answer).map(Some),
             Err(e) if matches!(e.status(), Some(400 | 403..=405 | 501)) => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    /// Sends one request, retrying transient failures with capped, jittered exponential backoff.
+    /// Sends one JSON:API request; see [`Client::send_as`].
     async fn send(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Sent {
-        let request = format!("{method} {}", path.split('?').next().unwrap_or(path));
+        self.send_as(Media::JsonApi, method, path, body).await
+    }
+
+    /// Sends one request, retrying transient failures with capped, jittered exponential backoff.
+    pub(super) async fn send_as(
+        &self,
+        media: Media,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Sent {
+        let request = self.request_line(&method, path);
         let url = format!("{}{path}", self.inner.base);
         // Rate limiting is the server pacing us, not failing: it has a budget of its own.
         let (mut attempt, mut failures, mut throttled) = (0_u32, 0_u32, 0_u32);
@@ -406,8 +455,13 @@ impl Client {
             self.wait_for_pause().await;
             let started = Instant::now();
             let mut builder = self.inner.http.request(method.clone(), &url);
+            if media != Media::JsonApi {
+                builder = builder.header(ACCEPT, media.as_str());
+            }
             if let Some(body) = &body {
-                builder = builder.header(CONTENT_TYPE, MEDIA_TYPE).body(body.clone());
+                builder = builder
+                    .header(CONTENT_TYPE, media.as_str())
+                    .body(body.clone());
             }
             let outcome = self.attempt(builder, &request).await;
             let elapsed = started.elapsed();
@@ -469,6 +523,7 @@ impl Client {
             .to_vec();
         if status.is_success() || status.is_redirection() {
             return Ok(Answer {
+                request: request.to_string(),
                 status,
                 headers,
                 body,
@@ -502,6 +557,17 @@ impl Client {
             return ApiError::Certificate {
                 request: request.to_string(),
                 message: format!("{message} ({hint})"),
+            };
+        }
+        if error.is_connect() {
+            // The chain is for whoever debugs the network (`-v`); the error says what to check.
+            tracing::debug!(request = %request, "cannot connect: {message}");
+            let (cause, check) = unreachable_cause(error);
+            return ApiError::Unreachable {
+                request: request.to_string(),
+                host: self.inner.base.clone(),
+                cause,
+                check: check.to_string(),
             };
         }
         ApiError::Transport {
@@ -563,6 +629,38 @@ fn certificate_hint(error: &(dyn std::error::Error + 'static)) -> Option<&'stati
     }
 }
 
+/// Why a connection could not be made, in a few words, and what to check.
+fn unreachable_cause(error: &(dyn std::error::Error + 'static)) -> (String, &'static str) {
+    let mut innermost = error.to_string();
+    let mut source = Some(error);
+    while let Some(e) = source {
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return (
+                "the connection was refused".into(),
+                "check that the server is running and listens at that address and port, and \
+                 check the host (--host, GDGROUPS_HOST or the profile)",
+            );
+        }
+        // hyper's resolver says only this much about itself; the lookup error follows it.
+        if e.to_string() == "dns error" {
+            return (
+                "its name could not be resolved".into(),
+                "check the host name for typos (--host, GDGROUPS_HOST or the profile), and \
+                 this machine's network, DNS or VPN",
+            );
+        }
+        innermost = e.to_string();
+        source = e.source();
+    }
+    (
+        innermost,
+        "check the host (--host, GDGROUPS_HOST or the profile), and this machine's network, \
+         proxy or firewall",
+    )
+}
+
 fn collect(groups: &mut BTreeMap<String, Group>, data: Vec<Resource>) {
     for resource in data {
         let group = resource.into_group();
@@ -574,7 +672,7 @@ fn body_of(group: &Group) -> Vec<u8> {
     serde_json::to_vec(&InDocument::new(group)).unwrap_or_default()
 }
 
-fn parse<T: DeserializeOwned>(method: &Method, path: &str, answer: &Answer) -> Result<T, ApiError> {
+pub(super) fn parse<T: DeserializeOwned>(answer: &Answer) -> Result<T, ApiError> {
     serde_json::from_slice(&answer.body).map_err(|e| {
         let location = answer.headers.get(LOCATION).and_then(|v| v.to_str().ok());
         let looks_like = if let (true, Some(location)) = (answer.status.is_redirection(), location) {
@@ -585,7 +683,7 @@ fn parse<T: DeserializeOwned>(method: &Method, path: &str, answer: &Answer) -> R
             format!("not the expected JSON ({e})")
         };
         ApiError::Malformed {
-            request: format!("{method} {}", path.split('?').next().unwrap_or(path)),
+            request: answer.request.clone(),
             status: answer.status.as_u16(),
             reason: looks_like,
             snippet: snippet(&answer.body),
@@ -704,6 +802,44 @@ mod tests {
         assert!(hint(E::Expired).is_some_and(|h| h.contains("clock")));
         assert_eq!(hint(E::Revoked), None);
         assert_eq!(certificate_hint(&std::io::Error::other("reset")), None);
+    }
+
+    #[test]
+    fn unreachable_servers_get_a_cause_and_what_to_check() {
+        #[derive(Debug)]
+        struct Wrapper(&'static str, Box<dyn std::error::Error + Send + Sync>);
+        impl std::fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+        impl std::error::Error for Wrapper {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(self.1.as_ref())
+            }
+        }
+        let refused = Wrapper(
+            "tcp connect error",
+            Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+        );
+        let (cause, check) =
+            unreachable_cause(&Wrapper("client error (Connect)", Box::new(refused)));
+        assert_eq!(cause, "the connection was refused");
+        assert!(check.contains("server is running"), "{check}");
+        let dns = Wrapper(
+            "dns error",
+            Box::new(std::io::Error::other(
+                "failed to lookup address information",
+            )),
+        );
+        let (cause, check) = unreachable_cause(&Wrapper("client error (Connect)", Box::new(dns)));
+        assert_eq!(cause, "its name could not be resolved");
+        assert!(check.contains("typos"), "{check}");
+        let other = Wrapper(
+            "client error (Connect)",
+            Box::new(std::io::Error::other("no route")),
+        );
+        assert_eq!(unreachable_cause(&other).0, "no route");
     }
 
     #[test]

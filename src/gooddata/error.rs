@@ -26,7 +26,20 @@ pub enum ApiError {
         /// The timeout that ran out.
         after: Duration,
     },
-    /// The connection failed or was closed without an answer.
+    /// The server could not be reached at all: the connection was refused, the host name does
+    /// not resolve, the network is down. The transport's own error chain is logged at `-v`.
+    #[error("could not reach {host}: {cause} ({request}); {check}")]
+    Unreachable {
+        /// `METHOD path`.
+        request: String,
+        /// The base URL that was tried.
+        host: String,
+        /// What went wrong, in a few words.
+        cause: String,
+        /// What to check.
+        check: String,
+    },
+    /// The connection was closed without an answer.
     #[error("{request}: {message}")]
     Transport {
         /// `METHOD path`.
@@ -53,6 +66,16 @@ pub enum ApiError {
         reason: String,
         /// The first bytes of the body, quoted.
         snippet: String,
+    },
+    /// An id that breaks the API's id rule was to go into a URL; nothing was sent.
+    #[error(
+        "{request}: `{id}` is not a valid id (1 to 255 letters, digits, `.`, `_` or `-`, not starting with `.`), so nothing was sent"
+    )]
+    InvalidId {
+        /// `METHOD path`, with `{id}` where the id would go.
+        request: String,
+        /// The id as given.
+        id: String,
     },
 }
 
@@ -85,8 +108,12 @@ impl ApiError {
     pub(crate) fn is_transient(&self) -> bool {
         match self {
             ApiError::Status { status, .. } => matches!(status, 429 | 502 | 503 | 504),
-            ApiError::Timeout { .. } | ApiError::Transport { .. } => true,
-            ApiError::Malformed { .. } | ApiError::Certificate { .. } => false,
+            ApiError::Timeout { .. }
+            | ApiError::Transport { .. }
+            | ApiError::Unreachable { .. } => true,
+            ApiError::Malformed { .. }
+            | ApiError::Certificate { .. }
+            | ApiError::InvalidId { .. } => false,
         }
     }
 }

@@ -1,11 +1,17 @@
-//! The GoodData API as gdgroups uses it (spec §7): the client, its errors, and the JSON:API
-//! shapes of user groups.
+//! The GoodData API as gdgroups uses it (spec §7, §11): the client, its errors, the JSON:API
+//! shapes of user groups, and the reads and writes of members and permissions.
 
+mod access;
+mod access_model;
 mod client;
 mod error;
+#[cfg(test)]
+mod fake;
 mod model;
+mod paging;
 pub mod profile;
 
+pub use access::AccessQuery;
 pub use client::{Client, ClientConfig};
 pub use error::ApiError;
 

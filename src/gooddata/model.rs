@@ -161,14 +161,20 @@ pub(crate) struct UserManagementGroup {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use serde_json::Value;
 
     use super::*;
 
     /// Checks `value` against an OpenAPI schema: `$ref`, `allOf`, `type`, `properties` (and no
-    /// others), `required`, `enum`, `maxLength`, `items`, and the id `pattern`.
-    fn validate(spec: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+    /// others), `required`, `enum`, `maxLength`, `items`, `minItems`, and the id `pattern`. The request
+    /// bodies of members and permissions (`access_tests.rs`) are checked with it too.
+    pub(in crate::gooddata) fn validate(
+        spec: &Value,
+        schema: &Value,
+        value: &Value,
+        at: &str,
+    ) -> Result<(), String> {
         if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
             let name = reference.trim_start_matches("#/components/schemas/");
             return validate(spec, &spec["components"]["schemas"][name], value, at);
@@ -199,12 +205,13 @@ mod tests {
                 }
             }
             Some("array") => {
-                for (i, item) in value
-                    .as_array()
-                    .ok_or(format!("{at}: not an array"))?
-                    .iter()
-                    .enumerate()
+                let items = value.as_array().ok_or(format!("{at}: not an array"))?;
+                if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
+                    && (items.len() as u64) < min
                 {
+                    return Err(format!("{at}: fewer than {min} items"));
+                }
+                for (i, item) in items.iter().enumerate() {
                     validate(spec, &schema["items"], item, &format!("{at}[{i}]"))?;
                 }
             }

@@ -13,6 +13,18 @@ use crate::live::{Live, hex};
 /// The `format_version` this gdgroups writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Why a saved plan cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanFileError {
+    /// Not a gdgroups plan this version reads: unreadable, invalid JSON, another format version.
+    #[error("{0}")]
+    Unreadable(String),
+    /// A valid plan whose content no longer matches its hash: it was edited after it was made,
+    /// so it is not the plan that was reviewed.
+    #[error("{0}")]
+    Edited(String),
+}
+
 /// A plan as saved by `plan --out` and printed by `--format json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanDocument {
@@ -81,9 +93,10 @@ impl PlanDocument {
     }
 
     /// Parses and checks a saved plan: its format version, and that its hash matches.
-    pub fn from_json(path: &str, text: &str) -> Result<Self, String> {
+    pub fn from_json(path: &str, text: &str) -> Result<Self, PlanFileError> {
+        use PlanFileError::Unreadable;
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            format!("{path} is not a gdgroups plan (invalid JSON at line {}, column {}: {e}); make it again with `gdgroups plan --out`", e.line(), e.column())
+            Unreadable(format!("{path} is not a gdgroups plan (invalid JSON at line {}, column {}: {e}); make it again with `gdgroups plan --out`", e.line(), e.column()))
         })?;
         match value
             .get("format_version")
@@ -91,35 +104,35 @@ impl PlanDocument {
         {
             Some(v) if v == u64::from(FORMAT_VERSION) => {}
             Some(v) => {
-                return Err(format!(
+                return Err(Unreadable(format!(
                     "{path} has format_version {v}, but this gdgroups ({}) reads version {FORMAT_VERSION}; make the plan again with this version",
                     crate::VERSION
-                ));
+                )));
             }
             None => {
-                return Err(format!(
+                return Err(Unreadable(format!(
                     "{path} is not a gdgroups plan: it has no format_version"
-                ));
+                )));
             }
         }
         let doc: Self = serde_json::from_value(value)
-            .map_err(|e| format!("{path} is not a valid gdgroups plan: {e}"))?;
+            .map_err(|e| Unreadable(format!("{path} is not a valid gdgroups plan: {e}")))?;
         if doc.content_hash() != doc.plan_hash {
-            return Err(format!(
+            return Err(PlanFileError::Edited(format!(
                 "{path} was changed after it was made (its plan_hash does not match its content); a reviewed plan must be applied as it was made: run `gdgroups plan --out` again"
-            ));
+            )));
         }
         Ok(doc)
     }
 
     /// Reads and checks a saved plan file.
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let bytes = fs_err::read(path).map_err(|e| e.to_string())?;
+    pub fn load(path: &Path) -> Result<Self, PlanFileError> {
+        let bytes = fs_err::read(path).map_err(|e| PlanFileError::Unreadable(e.to_string()))?;
         let text = String::from_utf8(bytes).map_err(|_| {
-            format!(
+            PlanFileError::Unreadable(format!(
                 "{} is not a gdgroups plan: it is not UTF-8 text",
                 path.display()
-            )
+            ))
         })?;
         Self::from_json(&path.display().to_string(), &text)
     }
@@ -172,17 +185,21 @@ impl Moved {
     }
 }
 
-/// Compares the live groups now with those the plan was computed from; `Some` when they moved.
-pub fn moved_since(plan: &Plan, live: &Live) -> Option<Moved> {
-    let patterns: Vec<crate::desired::Pattern> = plan
-        .source
+/// The `ignore:` patterns the plan was made with: ignored groups are left out of the comparison.
+fn ignored(plan: &Plan) -> Vec<crate::desired::Pattern> {
+    plan.source
         .ignore
         .iter()
         .map(|g| crate::desired::Pattern {
             glob: g.clone(),
             span: crate::diagnostic::Span::default(),
         })
-        .collect();
+        .collect()
+}
+
+/// Compares the live groups now with those the plan was computed from; `Some` when they moved.
+pub fn moved_since(plan: &Plan, live: &Live) -> Option<Moved> {
+    let patterns = ignored(plan);
     let keep = |id: &str| !patterns.iter().any(|p| p.matches(id));
     if live.fingerprint(keep) == plan.source.live_fingerprint
         && live.bootstrap_group == plan.source.bootstrap_group
@@ -205,6 +222,21 @@ pub fn moved_since(plan: &Plan, live: &Live) -> Option<Moved> {
         .cloned()
         .collect();
     Some(moved)
+}
+
+/// Whether the live groups are exactly what the plan leads to: it was applied already (most
+/// often, this same plan a second time). Worth asking only once they moved.
+pub fn already_applied(plan: &Plan, live: &Live) -> bool {
+    let patterns = ignored(plan);
+    let keep = |id: &str| !patterns.iter().any(|p| p.matches(id));
+    let mut after = plan.source.live_groups.clone();
+    for change in plan.actionable() {
+        match &change.after {
+            Some(group) => after.insert(change.id.clone(), crate::live::digest(group)),
+            None => after.remove(&change.id),
+        };
+    }
+    live.bootstrap_group == plan.source.bootstrap_group && live.digests(keep) == after
 }
 
 #[cfg(test)]
@@ -251,17 +283,20 @@ mod tests {
         assert!(
             PlanDocument::from_json("plan.json", &edited)
                 .unwrap_err()
+                .to_string()
                 .contains("changed after it was made")
         );
         let future = text.replace("\"format_version\": 1", "\"format_version\": 99");
         assert!(
             PlanDocument::from_json("plan.json", &future)
                 .unwrap_err()
+                .to_string()
                 .contains("format_version 99")
         );
         assert!(
             PlanDocument::from_json("plan.json", "{\"format_version\": 1")
                 .unwrap_err()
+                .to_string()
                 .contains("invalid JSON")
         );
         assert!(!text.contains("token"));
@@ -305,6 +340,24 @@ mod tests {
         let now = Live::new([Group::new("a").with_name("renamed"), Group::new("c")]);
         let moved = moved_since(&plan, &now).expect("moved");
         assert_eq!(moved.describe(), "appeared: c; vanished: b; changed: a");
+    }
+
+    #[test]
+    fn a_plan_is_already_applied_when_the_live_groups_are_its_after_state() {
+        let before = Live::new([Group::new("a"), Group::new("b"), Group::new("jit-1")]);
+        let mut plan = plan_for(&before);
+        // plan_for declares nothing: a and b are deleted, jit-1 is ignored.
+        assert!(!already_applied(&plan, &before));
+        let after = Live::new([Group::new("jit-2")]);
+        assert!(already_applied(&plan, &after));
+        let half = Live::new([Group::new("b")]);
+        assert!(!already_applied(&plan, &half));
+        let more = Live::new([Group::new("c")]);
+        assert!(!already_applied(&plan, &more));
+        // A delete held by --no-delete was never carried out.
+        plan.hold_deletes("--no-delete");
+        assert!(!already_applied(&plan, &after));
+        assert!(already_applied(&plan, &before));
     }
 
     #[test]

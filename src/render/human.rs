@@ -12,9 +12,10 @@ use crate::plan::{Action, Change, Plan};
 const INLINE_DIFF_MIN: usize = 24;
 
 /// Renders the plan for a terminal `width` columns wide: longer lines wrap at spaces, indented
-/// under their start. `None` (a pipe, a file, CI) leaves lines whole.
-pub fn render_fitted(plan: &Plan, color: bool, width: Option<usize>) -> String {
-    let text = render(plan, color);
+/// under their start. `None` (a pipe, a file, CI) leaves lines whole. `file` is the groups
+/// file the plan was made from, when known.
+pub fn render_fitted(plan: &Plan, color: bool, width: Option<usize>, file: Option<&str>) -> String {
+    let text = render(plan, color, file);
     match width {
         Some(width) if width >= 40 => fit(&text, width),
         _ => text,
@@ -59,12 +60,13 @@ fn fit(text: &str, width: usize) -> String {
     out
 }
 
-/// Renders the plan for a terminal. `color` turns ANSI styles on.
-pub fn render(plan: &Plan, color: bool) -> String {
+/// Renders the plan for a terminal. `color` turns ANSI styles on. `file`, the groups file the
+/// plan was made from, is named when nothing changes (a saved plan does not record it).
+pub fn render(plan: &Plan, color: bool, file: Option<&str>) -> String {
     let styles = Styles::new(color);
     let mut out = String::new();
     if !plan.summary.has_changes() && plan.summary.held == 0 {
-        let _ = writeln!(out, "No changes. Live groups match groups.yaml.");
+        let _ = writeln!(out, "{}", summary(plan, file));
         let s = &plan.summary;
         let _ = writeln!(
             out,
@@ -93,6 +95,19 @@ pub fn render(plan: &Plan, color: bool) -> String {
         styles.bold.apply_to(summary_line(&plan.summary))
     );
     out
+}
+
+/// The plan in one line, what `-q` leaves of it: `No changes. Live groups match groups.yaml.`,
+/// or `Plan: 1 to create, …`.
+pub fn summary(plan: &Plan, file: Option<&str>) -> String {
+    if !plan.summary.has_changes() && plan.summary.held == 0 {
+        format!(
+            "No changes. Live groups match {}.",
+            file.unwrap_or("the groups file")
+        )
+    } else {
+        summary_line(&plan.summary)
+    }
 }
 
 fn render_change(change: &Change, width: usize, s: &Styles, out: &mut String) {
@@ -332,13 +347,13 @@ mod tests {
 
     #[test]
     fn renders_the_spec_example() {
-        insta::assert_snapshot!(render(&example(), false));
+        insta::assert_snapshot!(render(&example(), false, None));
     }
 
     #[test]
     fn colours_only_when_asked() {
-        assert!(!render(&example(), false).contains('\u{1b}'));
-        let coloured = render(&example(), true);
+        assert!(!render(&example(), false, None).contains('\u{1b}'));
+        let coloured = render(&example(), true, None);
         assert!(coloured.contains("\u{1b}[32m"), "green create");
         assert!(coloured.contains("\u{1b}[33m"), "yellow update");
         assert!(coloured.contains("\u{1b}[31m"), "red delete");
@@ -351,7 +366,7 @@ mod tests {
             Some(Group::new("analysts").with_name("Regional Data Analysts EMEA"));
         plan.changes[1].after =
             Some(Group::new("analysts").with_name("Regional Data Analysts APAC"));
-        let text = render(&plan, false);
+        let text = render(&plan, false, None);
         assert!(
             text.contains("Regional Data Analysts [-EMEA-]{+APAC+}"),
             "{text}"
@@ -362,7 +377,7 @@ mod tests {
     fn long_lines_wrap_to_the_terminal() {
         let mut plan = example();
         plan.notes = vec![Note { id: "legacy".into(), text: "looks like a rename to `marketing` (the same name): ids are immutable, so members and permissions of `legacy` will be lost".into() }];
-        let text = render_fitted(&plan, true, Some(60));
+        let text = render_fitted(&plan, true, Some(60), None);
         for line in text.lines() {
             assert!(console::measure_text_width(line) <= 60, "{line:?}");
         }
@@ -372,7 +387,10 @@ mod tests {
                 .contains("  ! legacy: looks like a rename to `marketing` (the same\n      name)"),
             "{stripped}"
         );
-        assert_eq!(render_fitted(&plan, false, None), render(&plan, false));
+        assert_eq!(
+            render_fitted(&plan, false, None, None),
+            render(&plan, false, None)
+        );
     }
 
     #[test]
@@ -390,12 +408,16 @@ mod tests {
             }],
             ..example()
         };
-        let text = render(&plan, false);
+        let text = render(&plan, false, Some("examples/groups.yaml"));
         assert!(
             text.starts_with(
-                "No changes. Live groups match groups.yaml.\n3 unchanged, 0 ignored, 1 protected.\n"
+                "No changes. Live groups match examples/groups.yaml.\n3 unchanged, 0 ignored, 1 protected.\n"
             ),
             "{text}"
+        );
+        assert!(
+            render(&plan, false, None)
+                .starts_with("No changes. Live groups match the groups file.\n")
         );
         assert!(text.contains("x: nothing to delete"));
     }

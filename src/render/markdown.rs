@@ -1,10 +1,11 @@
 //! The Markdown rendering of a plan (spec §4), for a pull-request comment or a CI job summary.
-//! It fits a byte budget by degrading: full diff → one line per change → summary plus every
-//! delete → counts plus the ids of every delete. Counts and deletes are never dropped.
+//! It fits a byte budget by degrading: full diff → one line per change → one line per update
+//! and delete → counts plus the ids of every update and delete. Counts, deletes and the ids of
+//! updated groups are never dropped, and a shortened rendering says so and how to see it all.
 
 use std::fmt::Write as _;
 
-use super::{impact_text, name_text};
+use super::{Files, impact_text, name_text};
 use crate::plan::document::PlanDocument;
 use crate::plan::{Action, Change, Summary};
 
@@ -22,8 +23,9 @@ enum Detail {
     Counts,
 }
 
-/// Renders the plan within `max_bytes` (unless even the counts and delete ids exceed it).
-pub fn render(doc: &PlanDocument, max_bytes: usize) -> String {
+/// Renders the plan within `max_bytes` (unless even the counts and ids exceed it). A shortened
+/// rendering points to `files.saved_plan` for the whole plan.
+pub fn render(doc: &PlanDocument, max_bytes: usize, files: Files<'_>) -> String {
     let mut text = String::new();
     for detail in [
         Detail::Full,
@@ -31,7 +33,7 @@ pub fn render(doc: &PlanDocument, max_bytes: usize) -> String {
         Detail::Destructive,
         Detail::Counts,
     ] {
-        text = render_at(doc, detail);
+        text = render_at(doc, detail, files.saved_plan);
         if text.len() <= max_bytes {
             break;
         }
@@ -66,7 +68,7 @@ fn memberships_lost(deletes: &[&Change]) -> String {
     }
 }
 
-fn render_at(doc: &PlanDocument, detail: Detail) -> String {
+fn render_at(doc: &PlanDocument, detail: Detail, saved_plan: Option<&str>) -> String {
     let plan = &doc.plan;
     let s = &plan.summary;
     let mut out = String::new();
@@ -116,26 +118,35 @@ fn render_at(doc: &PlanDocument, detail: Detail) -> String {
             notes(doc, &mut out);
         }
         Detail::Destructive => {
-            if !deletes.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "The plan is too large to show in full; every delete is listed:\n"
-                );
+            let listed: Vec<&Change> = plan
+                .changes
+                .iter()
+                .filter(|c| c.action != Action::Create)
+                .collect();
+            if !listed.is_empty() {
                 let _ = writeln!(out, "```diff");
-                for change in &deletes {
+                for change in listed {
                     diff_lines(change, false, &mut out);
                 }
                 let _ = writeln!(out, "```\n");
             }
-            other_changes_note(s, &mut out);
         }
         Detail::Counts => {
-            if !deletes.is_empty() {
-                let ids: Vec<&str> = deletes.iter().map(|c| c.id.as_str()).collect();
-                let _ = writeln!(out, "Deleted: `{}`\n", ids.join("`, `"));
+            for (label, action) in [("Updated", Action::Update), ("Deleted", Action::Delete)] {
+                let ids: Vec<&str> = plan
+                    .changes
+                    .iter()
+                    .filter(|c| c.action == action)
+                    .map(|c| c.id.as_str())
+                    .collect();
+                if !ids.is_empty() {
+                    let _ = writeln!(out, "{label}: `{}`\n", ids.join("`, `"));
+                }
             }
-            other_changes_note(s, &mut out);
         }
+    }
+    if detail != Detail::Full && !plan.changes.is_empty() {
+        shortened(detail, s, saved_plan, &mut out);
     }
     let _ = writeln!(
         out,
@@ -145,11 +156,27 @@ fn render_at(doc: &PlanDocument, detail: Detail) -> String {
     out
 }
 
-fn other_changes_note(s: &Summary, out: &mut String) {
+/// Says what a shortened rendering left out, and how to see the whole plan.
+fn shortened(detail: Detail, s: &Summary, saved_plan: Option<&str>, out: &mut String) {
+    let left_out = match detail {
+        Detail::Full => return,
+        Detail::OneLine => "names and parents of each change are not shown".to_string(),
+        Detail::Destructive => format!(
+            "{} creates are not listed, and updates and deletes are shown without details",
+            s.create
+        ),
+        Detail::Counts => format!(
+            "{} creates are not listed, and updates and deletes by id only",
+            s.create
+        ),
+    };
+    let see = match saved_plan {
+        Some(path) => format!("`gdgroups show {path}`"),
+        None => "`gdgroups show plan.json` after `gdgroups plan --out plan.json`".to_string(),
+    };
     let _ = writeln!(
         out,
-        "{} creates and {} updates are not listed here: see the saved plan (`gdgroups show plan.json`).\n",
-        s.create, s.update
+        "> [!NOTE]\n> Shortened to fit the size limit: {left_out}. See the whole plan with {see}.\n"
     );
 }
 
@@ -252,7 +279,7 @@ mod tests {
                     .with_parents(["analysts"]),
             ],
         );
-        let mut text = render(&d, DEFAULT_MAX_BYTES);
+        let mut text = render(&d, DEFAULT_MAX_BYTES, Files::default());
         text = text.replace(&d.plan_hash, "HASH");
         insta::assert_snapshot!(text);
     }
@@ -268,7 +295,7 @@ mod tests {
         let d = doc(&live, &want);
         assert_eq!(d.plan.changes.len(), 2000);
         for budget in [DEFAULT_MAX_BYTES, 40_000] {
-            let text = render(&d, budget);
+            let text = render(&d, budget, Files::default());
             assert!(text.len() <= budget, "{} > {budget}", text.len());
             assert!(text.starts_with(MARKER));
             assert!(
@@ -282,20 +309,72 @@ mod tests {
                 );
             }
         }
-        let tight = render(&d, 40_000);
+        let tight = render(&d, 40_000, Files::default());
         assert!(
             tight.contains("Deleted: `old-0000`"),
             "degrades to counts and delete ids"
         );
-        let full = render(&d, 10_000_000);
+        let full = render(&d, 10_000_000, Files::default());
         assert!(full.contains("+     name     \"New group number 999\""));
+    }
+
+    #[test]
+    fn every_shortened_level_says_so_and_keeps_the_ids_of_updates_and_deletes() {
+        let live: Vec<Group> = (0..300)
+            .flat_map(|i| {
+                [
+                    Group::new(format!("kept-{i:03}")).with_name(format!("Old name {i}")),
+                    Group::new(format!("gone-{i:03}")),
+                ]
+            })
+            .collect();
+        let want: Vec<Group> = (0..300)
+            .flat_map(|i| {
+                [
+                    Group::new(format!("kept-{i:03}")).with_name(format!("New name {i}")),
+                    Group::new(format!("new-{i:03}")).with_name(format!("Brand new {i}")),
+                ]
+            })
+            .collect();
+        let d = doc(&live, &want);
+        let saved = Files {
+            groups: None,
+            saved_plan: Some("out/plan.json"),
+        };
+        let full = render(&d, usize::MAX, saved);
+        assert!(!full.contains("Shortened"), "nothing was left out");
+        let mut budget = full.len();
+        for detail in [Detail::OneLine, Detail::Destructive, Detail::Counts] {
+            let text = render_at(&d, detail, saved.saved_plan);
+            assert!(
+                text.len() < budget,
+                "{detail:?} is shorter than the level before"
+            );
+            assert_eq!(render(&d, text.len(), saved), text, "{detail:?} is chosen");
+            budget = text.len();
+            assert!(
+                text.contains("> Shortened to fit the size limit: ")
+                    && text.contains("See the whole plan with `gdgroups show out/plan.json`."),
+                "{detail:?}:\n{text}"
+            );
+            for i in 0..300 {
+                for id in [format!("kept-{i:03}"), format!("gone-{i:03}")] {
+                    assert!(text.contains(&id), "{detail:?} dropped {id}");
+                }
+            }
+        }
+        let unsaved = render_at(&d, Detail::Counts, None);
+        assert!(
+            unsaved.contains("`gdgroups show plan.json` after `gdgroups plan --out plan.json`"),
+            "{unsaved}"
+        );
     }
 
     #[test]
     fn unknown_member_counts_are_not_shown_as_zero() {
         let mut d = doc(&[Group::new("a"), Group::new("b")], &[]);
         let warning = |d: &PlanDocument| {
-            render(d, DEFAULT_MAX_BYTES)
+            render(d, DEFAULT_MAX_BYTES, Files::default())
                 .lines()
                 .find(|l| l.contains("This plan **deletes"))
                 .expect("warning")

@@ -7,6 +7,16 @@ use std::fmt::Write as _;
 
 use crate::plan::{Impact, Summary};
 
+/// Files a rendering can name, so the reader knows where the plan came from and where to see all
+/// of it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Files<'a> {
+    /// The groups file the plan was made from (a saved plan does not record it).
+    pub groups: Option<&'a str>,
+    /// Where the plan is saved, if it is.
+    pub saved_plan: Option<&'a str>,
+}
+
 /// `Plan: 1 to create, 1 to update, 1 to delete. 12 unchanged, 2 ignored, 1 protected.`
 pub fn summary_line(summary: &Summary) -> String {
     let mut line = format!(

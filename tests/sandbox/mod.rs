@@ -2,6 +2,7 @@
 //! must replay (`conformance`), gdgroups' client over its HTTPS with the test certificates
 //! (`tls`), and the example seed files (`seed`).
 
+mod client;
 mod conformance;
 mod seed;
 mod tls;
