@@ -35,7 +35,7 @@ const RTT: Duration = Duration::from_millis(LATENCY_MS);
 /// The page size the client asks for (`client.rs`), for the page arithmetic of the limits.
 const CLIENT_PAGE_SIZE: usize = 500;
 /// Pages fetched at once by the client's default configuration.
-const LIST_PARALLELISM: usize = 8;
+const LIST_PARALLELISM: usize = gdgroups::gooddata::DEFAULT_PARALLELISM as usize;
 /// Timed repetitions of the short cases; the median is reported.
 const REPEATS: usize = 7;
 const COMMAND: &str = "cargo bench --bench scale";

@@ -58,8 +58,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH")]
     pub ca_cert: Option<PathBuf>,
     /// Seconds before a request is given up (and retried).
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30.0)]
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
     pub timeout: f64,
+    /// Seconds a request may take in all, its retries and their waits included.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 300.0, value_parser = parse_seconds)]
+    pub request_deadline: f64,
     /// Allow plain http:// to a host other than this machine (the token travels in clear).
     #[arg(long, global = true)]
     pub allow_http: bool,
@@ -83,11 +86,26 @@ impl Default for GlobalArgs {
             profiles_file: None,
             ca_cert: None,
             timeout: 30.0,
+            request_deadline: 300.0,
             allow_http: false,
             color: ColorChoice::Auto,
             verbose: 0,
             quiet: false,
         }
+    }
+}
+
+/// The longest `--timeout` or `--request-deadline`: a day.
+pub const MAX_SECONDS: f64 = 86_400.0;
+
+/// A number of seconds from a millisecond to [`MAX_SECONDS`]; anything else (negative, zero,
+/// huge, `NaN`, `inf`) is a usage error rather than a panic converting it to a duration.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if (0.001..=MAX_SECONDS).contains(&s) => Ok(s),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds from 0.001 to {MAX_SECONDS} (a day)"
+        )),
     }
 }
 
@@ -196,6 +214,10 @@ pub struct SafetyArgs {
     /// Approve the delete of this group beyond the thresholds (repeatable).
     #[arg(long, value_name = "ID")]
     pub allow_delete: Vec<String>,
+    /// The organization's bootstrap group, for a server that does not show it (deletes are
+    /// held until it is named here or under `protected:`); always protected.
+    #[arg(long, value_name = "ID")]
+    pub bootstrap_group: Option<String>,
 }
 
 fn parse_percent(text: &str) -> Result<f64, String> {
@@ -244,8 +266,18 @@ pub struct RenderArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Byte budget of the Markdown format (the GitHub comment limit by default).
-    #[arg(long, value_name = "BYTES", default_value_t = crate::render::markdown::DEFAULT_MAX_BYTES)]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::render::markdown::DEFAULT_MAX_BYTES, value_parser = parse_max_bytes)]
     pub max_bytes: usize,
+}
+
+/// A Markdown budget from 1 KB (room for the counts) to 1 GB.
+fn parse_max_bytes(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1_000..=1_000_000_000).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a number of bytes from 1000 to 1000000000"
+        )),
+    }
 }
 
 /// `gdgroups apply`.
@@ -265,7 +297,7 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub auto_approve: bool,
     /// Requests in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = crate::gooddata::DEFAULT_PARALLELISM, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
     /// Write the per-operation result as JSON.
     #[arg(long, value_name = "FILE")]
@@ -330,13 +362,13 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
     /// Cap on the page size of listings (a server may answer with smaller pages than asked).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_page_size)]
     pub max_page_size: Option<usize>,
     /// Fault injection: delay every API request by this many milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=MAX_DELAY_MS))]
     pub latency_ms: u64,
     /// Fault injection: at most N requests per fixed window, then 429 (e.g. `100/10s`).
-    #[arg(long, value_name = "N/WINDOW", value_parser = crate::sandbox::parse_rate_limit)]
+    #[arg(long, value_name = "N/WINDOW", value_parser = parse_rate_limit)]
     pub rate_limit: Option<(u32, std::time::Duration)>,
     /// Fault injection: answer this fraction of API requests with 503 (0.0–1.0).
     #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_rate)]
@@ -353,7 +385,7 @@ pub struct SandboxArgs {
     pub refuse_write: Vec<String>,
     /// Fault injection: carry out every write at once but answer it only after this many
     /// milliseconds (reads stay quick), to try Ctrl-C during an apply.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=MAX_DELAY_MS))]
     pub write_answer_delay_ms: u64,
     /// Behave like an older server without the user-management listings (the groups with
     /// their user counts and permissions, and members): they answer 404, so plans show the
@@ -366,6 +398,28 @@ pub struct SandboxArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, value_name = "PATH", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+}
+
+/// The longest injected delay: an hour.
+#[cfg(feature = "sandbox")]
+const MAX_DELAY_MS: u64 = 3_600_000;
+
+#[cfg(feature = "sandbox")]
+fn parse_page_size(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=100_000).contains(&n) => Ok(n),
+        _ => Err(format!("`{text}` is not a page size from 1 to 100000")),
+    }
+}
+
+/// `N/WINDOW` with a window of at most a day.
+#[cfg(feature = "sandbox")]
+fn parse_rate_limit(text: &str) -> Result<(u32, std::time::Duration), String> {
+    let (count, window) = crate::sandbox::parse_rate_limit(text)?;
+    if window > std::time::Duration::from_secs(86_400) {
+        return Err(format!("the window of `{text}` is longer than a day"));
+    }
+    Ok((count, window))
 }
 
 #[cfg(feature = "sandbox")]
@@ -386,4 +440,170 @@ pub enum Format {
     Markdown,
     /// The versioned JSON document a saved plan holds.
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::context::Context;
+    use crate::group::Group;
+    use crate::live::Live;
+    use crate::plan::document::PlanDocument;
+
+    /// Numbers at and past every edge: huge, tiny, negative, not a number, not finite, overflowing
+    /// every integer type, malformed.
+    fn extreme() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<f64>().prop_map(|f| f.to_string()),
+            any::<f64>().prop_map(|f| format!("{f:e}")),
+            any::<i128>().prop_map(|i| i.to_string()),
+            any::<u64>().prop_map(|u| u.to_string()),
+            (0..100_u32).prop_map(|u| u.to_string()),
+            prop::sample::select(vec![
+                "NaN",
+                "nan",
+                "inf",
+                "-inf",
+                "1e20",
+                "1e308",
+                "1e400",
+                "-1e400",
+                "-0",
+                "0",
+                "-1",
+                "0.0000001",
+                "1e-320",
+                "18446744073709551616",
+                "340282366920938463463374607431768211456",
+                "0x10",
+                "1_000",
+                "",
+                " ",
+                "1.5%",
+                "100%",
+                "101%",
+            ])
+            .prop_map(str::to_string),
+            "[0-9eE.+-]{1,24}",
+        ]
+    }
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("gdgroups").chain(args.iter().copied()))
+    }
+
+    /// Either clap refuses the value (exit 64), or what it accepted is in range and everything
+    /// built from it works.
+    fn check(args: &[&str]) -> Result<(), TestCaseError> {
+        let cli = match parse(args) {
+            Err(e) => {
+                prop_assert!(e.use_stderr(), "{args:?}: {e}");
+                return Ok(());
+            }
+            Ok(cli) => cli,
+        };
+        let g = &cli.global;
+        prop_assert!((0.001..=MAX_SECONDS).contains(&g.timeout), "{args:?}");
+        prop_assert!(
+            (0.001..=MAX_SECONDS).contains(&g.request_deadline),
+            "{args:?}"
+        );
+        let ctx = Context::with_vars(&[
+            ("GDGROUPS_HOST", "https://x.example.com"),
+            ("GDGROUPS_TOKEN", "t"),
+        ]);
+        let config = crate::connection::resolve(g, &ctx);
+        prop_assert!(config.is_ok(), "{args:?}: {config:?}");
+        let live = Live::new([Group::new("a"), Group::new("b")]);
+        let doc = || {
+            let desired = crate::desired::parse(
+                "groups.yaml",
+                "groups: [{id: c}]\n",
+                crate::desired::LoadOptions::default(),
+            )
+            .expect("valid");
+            PlanDocument::new(
+                crate::plan::compute(&desired, &live, &crate::plan::PlanOptions::default())
+                    .expect("plan"),
+            )
+        };
+        match &cli.command {
+            Command::Plan(p) => {
+                let t = p.safety.thresholds(crate::desired::Safety::default());
+                prop_assert!((0.0..=100.0).contains(&t.max_delete_percent), "{args:?}");
+                let _ = crate::plan::safety::check(&doc().plan, &t);
+                prop_assert!(
+                    !crate::render::markdown::render(
+                        &doc(),
+                        p.render.max_bytes,
+                        crate::render::Files::default()
+                    )
+                    .is_empty()
+                );
+            }
+            Command::Apply(a) => {
+                prop_assert!((1..=64).contains(&a.parallelism), "{args:?}");
+                let t = a.safety.thresholds(crate::desired::Safety::default());
+                let _ = crate::plan::safety::check(&doc().plan, &t);
+            }
+            Command::Sandbox(s) => {
+                prop_assert!(s.max_page_size.is_none_or(|n| (1..=100_000).contains(&n)));
+                prop_assert!(
+                    s.latency_ms <= MAX_DELAY_MS && s.write_answer_delay_ms <= MAX_DELAY_MS
+                );
+                prop_assert!(
+                    (0.0..=1.0).contains(&s.fail_rate) && (0.0..=1.0).contains(&s.drop_rate)
+                );
+                prop_assert!(s.rate_limit.is_none_or(
+                    |(_, w)| !w.is_zero() && w <= std::time::Duration::from_secs(86_400)
+                ));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn every_numeric_flag_is_range_checked_by_clap(value in extreme(), unit in "(ms|s|m|h|d|)") {
+            let v = value.as_str();
+            let window = format!("{value}/{value}{unit}");
+            let rate = format!("{v}/1s");
+            for args in [
+                &["--timeout", v, "validate"][..],
+                &["--request-deadline", v, "validate"],
+                &["plan", "--max-deletes", v],
+                &["plan", "--max-delete-percent", v],
+                &["plan", "--max-bytes", v],
+                &["apply", "--parallelism", v],
+                &["apply", "--max-deletes", v, "--max-delete-percent", v],
+                &["sandbox", "--max-page-size", v],
+                &["sandbox", "--latency-ms", v],
+                &["sandbox", "--write-answer-delay-ms", v],
+                &["sandbox", "--fail-rate", v, "--drop-rate", v],
+                &["sandbox", "--rng-seed", v],
+                &["sandbox", "--rate-limit", &window],
+                &["sandbox", "--rate-limit", &rate],
+            ] {
+                check(args)?;
+            }
+        }
+    }
+
+    #[test]
+    fn the_edges_of_each_range() {
+        assert!(parse(&["--timeout", "1e20", "validate"]).is_err());
+        assert!(parse(&["--timeout", "0", "validate"]).is_err());
+        assert!(parse(&["--timeout", "86400", "validate"]).is_ok());
+        assert!(parse(&["--request-deadline", "NaN", "validate"]).is_err());
+        assert!(parse(&["plan", "--max-bytes", "999"]).is_err());
+        assert!(parse(&["sandbox", "--max-page-size", "0"]).is_err());
+        assert!(parse(&["sandbox", "--rate-limit", "1/25h"]).is_err());
+        let many_v = format!("-{}", "v".repeat(300));
+        let cli = parse(&[&many_v, "validate"]).expect("counts saturate");
+        assert_eq!(cli.global.verbose, u8::MAX);
+    }
 }

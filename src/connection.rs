@@ -1,7 +1,6 @@
 //! Where to connect and with which token (spec §8): flags, then `GDGROUPS_*`, then
 //! `GOODDATA_*`, then the profile. The token never comes from a flag.
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -33,8 +32,8 @@ pub fn resolve(global: &GlobalArgs, ctx: &Context) -> Result<ClientConfig, Error
     let token = ctx
         .var("GDGROUPS_TOKEN")
         .or_else(|| ctx.var("GOODDATA_TOKEN"))
-        .map(str::to_string)
-        .or_else(|| from_profile(|p| p.token.as_ref()))
+        .map(Token::new)
+        .or_else(|| profile.as_ref().and_then(|p| p.token.clone()))
         .ok_or_else(|| {
             Error::Config(
                 "no API token: looked at GDGROUPS_TOKEN, GOODDATA_TOKEN and the profiles file; \
@@ -42,14 +41,10 @@ pub fn resolve(global: &GlobalArgs, ctx: &Context) -> Result<ClientConfig, Error
                     .into(),
             )
         })?;
-    let mut config = ClientConfig::new(host, Token::new(token));
-    if !global.timeout.is_finite() || global.timeout <= 0.0 {
-        return Err(Error::Usage(format!(
-            "--timeout must be a positive number of seconds, not {}",
-            global.timeout
-        )));
-    }
-    config.timeout = Duration::from_secs_f64(global.timeout);
+    let mut config = ClientConfig::new(host, token);
+    config.allow_http = global.allow_http;
+    config.timeout = seconds("--timeout", global.timeout)?;
+    config.request_deadline = seconds("--request-deadline", global.request_deadline)?;
     let ca = global
         .ca_cert
         .clone()
@@ -64,6 +59,17 @@ pub fn resolve(global: &GlobalArgs, ctx: &Context) -> Result<ClientConfig, Error
         config.extra_user_agent = p.extra_user_agent;
     }
     Ok(config)
+}
+
+/// A flag's seconds as a duration. clap checks the range already; a `GlobalArgs` built in code
+/// gets the same answer instead of a panic.
+fn seconds(flag: &str, value: f64) -> Result<Duration, Error> {
+    match Duration::try_from_secs_f64(value) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(Error::Usage(format!(
+            "{flag} must be a positive number of seconds, not {value}"
+        ))),
+    }
 }
 
 fn load_profile(global: &GlobalArgs, ctx: &Context) -> Result<Option<Profile>, Error> {
@@ -92,50 +98,10 @@ fn load_profile(global: &GlobalArgs, ctx: &Context) -> Result<Option<Profile>, E
         .map_err(Error::Config)
 }
 
-/// Plain http is allowed to loopback only, unless `--allow-http`: the token would travel in clear.
+/// Plain http is allowed to loopback only, unless `--allow-http`: the token would travel in
+/// clear. [`crate::gooddata::Client::new`] applies the same rule to every client.
 pub(crate) fn check_host(host: &str, allow_http: bool) -> Result<(), Error> {
-    let Some((scheme, rest)) = host.split_once("://") else {
-        return Err(Error::Config(format!(
-            "`{host}` is not a URL; write it as https://{host}"
-        )));
-    };
-    let authority = rest.split('/').next().unwrap_or_default();
-    // A URL copied from the API documentation or a browser: gdgroups adds `/api/v1` itself, so
-    // every request would go to `/api/v1/api/v1/…` and fail with a 404 for a path nobody wrote.
-    let path = rest[authority.len()..].trim_end_matches('/');
-    if path.to_ascii_lowercase().ends_with("/api/v1") {
-        let prefix = &path[..path.len() - "/api/v1".len()];
-        return Err(Error::Config(format!(
-            "the host `{host}` ends in `/api/v1`, which gdgroups adds itself (requests would go \
-             to `{path}/api/v1/…`); set the host to the organization URL alone: \
-             {scheme}://{authority}{prefix}"
-        )));
-    }
-    let hostname = authority
-        .rsplit_once(':')
-        .filter(|(h, port)| {
-            !h.is_empty() && port.chars().all(|c| c.is_ascii_digit()) && !authority.ends_with(']')
-        })
-        .map_or(authority, |(h, _)| h)
-        .trim_start_matches('[')
-        .trim_end_matches(']');
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" => Ok(()),
-        "http" => {
-            let loopback = hostname.eq_ignore_ascii_case("localhost")
-                || hostname.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
-            if loopback || allow_http {
-                Ok(())
-            } else {
-                Err(Error::Config(format!(
-                    "refusing plain http:// to `{hostname}`: the token would travel in clear; use https://, or pass --allow-http if you must"
-                )))
-            }
-        }
-        other => Err(Error::Config(format!(
-            "unsupported URL scheme `{other}` in `{host}`; use https://"
-        ))),
-    }
+    crate::gooddata::check_host(host, allow_http).map_err(Error::Config)
 }
 
 #[cfg(test)]

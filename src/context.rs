@@ -7,7 +7,7 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 /// The surroundings of one run.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Context {
     /// Environment variables (only those that are valid UTF-8).
     pub env: BTreeMap<String, String>,
@@ -21,6 +21,20 @@ pub struct Context {
     pub stderr_is_terminal: bool,
     /// Terminal width, when stdout or stderr is a terminal.
     pub width: Option<usize>,
+}
+
+impl std::fmt::Debug for Context {
+    /// Variables by name only: their values include the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("env", &self.env.keys().collect::<Vec<_>>())
+            .field("home", &self.home)
+            .field("stdin_is_terminal", &self.stdin_is_terminal)
+            .field("stdout_is_terminal", &self.stdout_is_terminal)
+            .field("stderr_is_terminal", &self.stderr_is_terminal)
+            .field("width", &self.width)
+            .finish()
+    }
 }
 
 impl Context {
@@ -70,5 +84,22 @@ impl Context {
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Context;
+
+    #[test]
+    fn debug_names_variables_without_their_values() {
+        let shown = format!(
+            "{:?}",
+            Context::with_vars(&[("GDGROUPS_TOKEN", "tok-31f7")])
+        );
+        assert!(
+            shown.contains("GDGROUPS_TOKEN") && !shown.contains("tok-31f7"),
+            "{shown}"
+        );
     }
 }

@@ -15,8 +15,10 @@ pub use access::{LiveAccess, TokenUser, Unrecognized};
 pub struct Live {
     /// Every live group, keyed (and so sorted) by id.
     pub groups: BTreeMap<String, Group>,
-    /// The organization's bootstrap group (always protected).
-    pub bootstrap_group: String,
+    /// The organization's bootstrap group (always protected); `None` when the server would not
+    /// say (for example the organization entity answered 403, 404 or 405); a plan then holds its
+    /// deletes.
+    pub bootstrap_group: Option<String>,
     /// Users per group, when the server offers the user-management action; `None` = unknown.
     pub member_counts: Option<BTreeMap<String, u64>>,
 }
@@ -26,7 +28,7 @@ impl Live {
     pub fn new(groups: impl IntoIterator<Item = Group>) -> Self {
         Self {
             groups: groups.into_iter().map(|g| (g.id.clone(), g)).collect(),
-            bootstrap_group: DEFAULT_BOOTSTRAP_GROUP.to_string(),
+            bootstrap_group: Some(DEFAULT_BOOTSTRAP_GROUP.to_string()),
             member_counts: None,
         }
     }

@@ -220,13 +220,13 @@ pub struct Provisioner {
     parallelism: usize,
     thresholds: Option<Thresholds>,
     protected: Vec<String>,
+    bootstrap_group: Option<String>,
 }
 
 impl Provisioner {
     /// A provisioner for `host` with `token`, with the CLI's defaults (30 s timeout, retries,
     /// parallelism 8). Plain `http://` is accepted only for loopback hosts.
     pub fn new(host: &str, token: &str) -> Result<Self, Error> {
-        crate::connection::check_host(host, false)?;
         Self::with_config(&ClientConfig::new(host, Token::new(token)))
     }
 
@@ -240,13 +240,15 @@ impl Provisioner {
         )?)
     }
 
-    /// A provisioner from a full client configuration (custom CA, headers, timeout).
+    /// A provisioner from a full client configuration (custom CA, headers, timeout). The host
+    /// rules are the CLI's: plain `http://` only to loopback unless `allow_http`.
     pub fn with_config(config: &ClientConfig) -> Result<Self, Error> {
         Ok(Self {
             client: Client::new(config).map_err(Error::Config)?,
-            parallelism: 8,
+            parallelism: usize::from(crate::gooddata::DEFAULT_PARALLELISM),
             thresholds: None,
             protected: Vec::new(),
+            bootstrap_group: None,
         })
     }
 
@@ -261,6 +263,15 @@ impl Provisioner {
     #[must_use]
     pub fn thresholds(mut self, thresholds: Thresholds) -> Self {
         self.thresholds = Some(thresholds);
+        self
+    }
+
+    /// The organization's bootstrap group, for a server that does not show it (the organization
+    /// entity answers 403, 404 or 405). It is protected; without it (or a live group under
+    /// [`Provisioner::protect`]) such a server's plans hold their deletes and are refused.
+    #[must_use]
+    pub fn bootstrap_group(mut self, id: impl Into<String>) -> Self {
+        self.bootstrap_group = Some(id.into());
         self
     }
 
@@ -320,6 +331,7 @@ impl Provisioner {
         let options = PlanOptions {
             host: self.client.host().to_string(),
             no_delete: false,
+            bootstrap_group: self.bootstrap_group.clone(),
         };
         let mut plan = compute(desired, &live, &options).map_err(Error::Input)?;
         if plan.summary.delete > 0 {

@@ -189,6 +189,22 @@ fn delete_thresholds_refuse_at_n_plus_one_and_pass_at_n_or_when_allowed() {
 }
 
 #[test]
+fn an_out_of_range_number_is_a_usage_error_not_a_panic() {
+    let env = Env::new(&[]);
+    env.write("groups.yaml", "groups:\n  - id: a\n");
+    for args in [
+        &["--timeout", "1e20", "plan"][..],
+        &["--timeout", "-1", "plan"],
+        &["--timeout", "NaN", "plan"],
+        &["plan", "--max-delete-percent", "inf"],
+    ] {
+        let run = env.run(args);
+        assert_eq!(run.code, 64, "{args:?}: {run:?}");
+        assert!(run.stderr.contains("error:"), "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
 fn a_token_flag_is_a_usage_error_that_says_where_the_token_comes_from() {
     let dir = tempfile::tempdir().expect("dir");
     for args in [

@@ -241,3 +241,26 @@ fn every_operation_is_one_tracing_event() {
     );
     assert_eq!(report.changes.len(), events.len());
 }
+
+#[test]
+fn a_configured_provisioner_follows_the_cli_host_rules() {
+    let plain = ClientConfig::new("http://acme.example.com", Token::new(TOKEN));
+    let error = Provisioner::with_config(&plain).expect_err("plain http to a remote host");
+    assert!(
+        matches!(&error, Error::Config(m) if m.contains("travel in clear") && m.contains("allow_http")),
+        "{error:?}"
+    );
+    let mut allowed = plain.clone();
+    allowed.allow_http = true;
+    assert!(Provisioner::with_config(&allowed).is_ok());
+    let error = Provisioner::with_config(&ClientConfig::new("acme.example.com", Token::new(TOKEN)))
+        .expect_err("not a URL");
+    assert!(
+        matches!(&error, Error::Config(m) if m.contains("https://acme.example.com")),
+        "{error:?}"
+    );
+    assert!(
+        Provisioner::with_config(&ClientConfig::new("http://127.0.0.1:9", Token::new(TOKEN)))
+            .is_ok()
+    );
+}

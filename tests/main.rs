@@ -1,6 +1,7 @@
 //! One integration-test binary: the real `gdgroups` against the real sandbox over HTTP.
 
 mod adopt;
+mod bad_files;
 mod cli;
 mod common;
 mod convergence;

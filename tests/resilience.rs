@@ -306,12 +306,8 @@ fn interrupt_finishes_running_work_reports_and_exits_130() {
         .status()
         .expect("kill");
     assert!(status.success());
-    let started = Instant::now();
+    let at_signal = env.groups().len();
     let output = child.wait_with_output().expect("wait");
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "running operations finish quickly"
-    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("Apply interrupted"), "{stderr}");
@@ -322,6 +318,13 @@ fn interrupt_finishes_running_work_reports_and_exits_130() {
     assert_eq!(report["interrupted"], true);
     let done = env.groups().len();
     assert!(done > 0 && done < 40, "{done} created before the interrupt");
+    // Counted, not timed: after the signal only the creates already running finish (two at
+    // `--parallelism 2`; two more may start while the signal is on its way, since each takes
+    // 300 ms), and nothing new starts.
+    assert!(
+        done <= at_signal + 4,
+        "{at_signal} created at the signal, {done} at the end: new creates started"
+    );
     // A re-run does the rest.
     env.run(&["apply", "--auto-approve", "--parallelism", "8"])
         .expect(0);
@@ -464,16 +467,15 @@ fn a_second_interrupt_exits_at_once_without_waiting_for_running_work() {
     );
 
     apply.interrupt();
-    let status = apply.exit_within(Duration::from_secs(20));
+    // The running writes answer 120 s after they were sent, and the first was sent before
+    // `writing`: an exit within 100 s of `writing` shows it did not wait for them, with room
+    // for a busy machine.
+    let status = apply.exit_within(Duration::from_secs(100).saturating_sub(writing.elapsed()));
     let stderr = apply.stderr();
     assert_eq!(
         status.and_then(|s| s.code()),
         Some(130),
         "{status:?}\n{stderr}"
-    );
-    assert!(
-        writing.elapsed() < Duration::from_secs(100),
-        "it did not wait for the running writes"
     );
     assert!(
         stderr.contains("Interrupted again: stopped without waiting"),
@@ -514,7 +516,9 @@ fn an_interrupt_before_any_write_exits_at_once() {
             run.stderr().contains("Reading the user groups")
         });
         run.interrupt();
-        let status = run.exit_within(Duration::from_secs(20));
+        // Every read takes 120 s: an exit within 100 s shows it did not wait for the one
+        // running, with room for a busy machine.
+        let status = run.exit_within(Duration::from_secs(100));
         let stderr = run.stderr();
         assert_eq!(
             status.and_then(|s| s.code()),

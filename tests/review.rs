@@ -218,3 +218,57 @@ fn a_large_markdown_plan_stays_within_budget() {
         tight.stdout
     );
 }
+
+#[test]
+fn a_plan_with_a_long_decimal_percentage_is_not_refused_as_edited() {
+    let env = env();
+    env.write(
+        "groups.yaml",
+        "safety:\n  max_delete_percent: 0.10003741460306631\ngroups:\n  - id: analysts\n  - id: stable\n",
+    );
+    env.run(&["plan", "--out", "plan.json"]).expect(0);
+    let show = env.run(&["show", "plan.json"]).expect(0);
+    assert!(show.stdout.contains("- legacy"), "{}", show.stdout);
+    env.run(&["apply", "plan.json"]).expect(0);
+}
+
+/// The stale check compares the groups themselves, not only which ids exist: another client
+/// that changes a group in place, between `plan --out` and apply, makes the plan stale too.
+#[test]
+fn a_change_in_place_makes_the_plan_stale() {
+    type Change = fn(&Env);
+    let changes: [(&str, Change); 3] = [
+        ("a rename only", |env| {
+            env.sandbox.upsert_group(crate::common::to_sandbox(
+                &Group::new("stable").with_name("Renamed elsewhere"),
+            ));
+        }),
+        ("a re-parent only", |env| {
+            env.sandbox.upsert_group(crate::common::to_sandbox(
+                &Group::new("stable").with_parents(["analysts"]),
+            ));
+        }),
+        ("a name removed only", |env| {
+            env.sandbox
+                .upsert_group(crate::common::to_sandbox(&Group::new("analysts")));
+        }),
+    ];
+    for (what, change) in changes {
+        let env = env();
+        env.run(&["plan", "--out", "plan.json"]).expect(0);
+        change(&env);
+        let before = env.sandbox.groups();
+        let apply = env.run(&["apply", "plan.json"]).expect(4);
+        assert!(
+            apply.stderr.contains("the plan is stale") && apply.stderr.contains("changed: "),
+            "{what}: {}",
+            apply.stderr
+        );
+        assert!(
+            !apply.stderr.contains("appeared") && !apply.stderr.contains("vanished"),
+            "{what}: the same ids: {}",
+            apply.stderr
+        );
+        assert_eq!(env.sandbox.groups(), before, "{what}: nothing changed");
+    }
+}

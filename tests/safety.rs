@@ -208,3 +208,152 @@ fn a_rename_looks_like_one() {
         plan.stdout
     );
 }
+
+/// A sandbox whose bootstrap group is `rootGroup`, behind a proxy that refuses the organization
+/// entity (403, as for a token without organization rights): the bootstrap group is unknown.
+fn unknown_bootstrap() -> (Env, crate::common::Proxy) {
+    let env = Env::with_config(SandboxConfig {
+        token: TOKEN.into(),
+        bootstrap_group: "rootGroup".into(),
+        seed: crate::common::seed(&[Group::new("old")]),
+        ..SandboxConfig::default()
+    });
+    let proxy = crate::common::Proxy::spawn(
+        &env.sandbox.url(),
+        Box::new(|_, path| {
+            path.contains("/organization")
+                .then(|| crate::common::problem(403, "Forbidden"))
+        }),
+    );
+    (env, proxy)
+}
+
+#[test]
+fn an_unknown_bootstrap_group_holds_every_delete_until_it_is_named() {
+    let (env, proxy) = unknown_bootstrap();
+    let host = [("GDGROUPS_HOST", proxy.url())];
+    env.write("groups.yaml", "groups:\n  - id: a\n");
+    let before = env.sandbox.groups();
+
+    let plan = env.run_with(&["plan"], &host).expect(4);
+    for id in ["old", "rootGroup"] {
+        assert!(
+            plan.stdout.contains(&format!("- {id}"))
+                && plan
+                    .stdout
+                    .contains("would delete (held by an unknown bootstrap group)"),
+            "{}",
+            plan.stdout
+        );
+    }
+    assert!(
+        plan.stderr.contains("bootstrap group") && plan.stderr.contains("--bootstrap-group"),
+        "{}",
+        plan.stderr
+    );
+    env.run_with(&["plan", "--out", "plan.json"], &host)
+        .expect(4);
+    assert!(
+        !env.path("plan.json").exists(),
+        "a refused plan is not saved"
+    );
+    let apply = env.run_with(&["apply", "--auto-approve"], &host).expect(4);
+    assert!(
+        apply.stderr.contains("--bootstrap-group"),
+        "{}",
+        apply.stderr
+    );
+    assert_eq!(env.sandbox.groups(), before, "nothing changed");
+
+    // Without deletes nothing is at stake.
+    env.write("groups.yaml", "mode: incremental\ngroups:\n  - id: a\n");
+    env.run_with(&["plan"], &host).expect(0);
+
+    // Named by the flag: protected, and the other delete goes ahead.
+    env.write("groups.yaml", "groups:\n  - id: a\n");
+    let named = ["--bootstrap-group", "rootGroup"];
+    let plan = env
+        .run_with(&[&["plan"][..], &named].concat(), &host)
+        .expect(0);
+    assert!(plan.stdout.contains("- old"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("- rootGroup"), "{}", plan.stdout);
+    env.run_with(&[&["apply", "--auto-approve"][..], &named].concat(), &host)
+        .expect(0);
+    let ids: Vec<String> = env.sandbox.groups().into_iter().map(|g| g.id).collect();
+    assert_eq!(ids, ["a", "rootGroup"]);
+
+    // Or listed under `protected:`.
+    env.sandbox
+        .upsert_group(crate::common::to_sandbox(&Group::new("old")));
+    env.write(
+        "groups.yaml",
+        "protected: [rootGroup]\ngroups:\n  - id: a\n",
+    );
+    let plan = env.run_with(&["plan"], &host).expect(0);
+    assert!(
+        plan.stdout.contains("- old") && !plan.stdout.contains("- rootGroup"),
+        "{}",
+        plan.stdout
+    );
+}
+
+#[test]
+fn the_library_holds_deletes_too_until_the_bootstrap_group_is_named() {
+    use gdgroups::gooddata::{ClientConfig, Token};
+    use gdgroups::provision::{GroupRecord, Provisioner};
+    let (env, proxy) = unknown_bootstrap();
+    let provisioner = Provisioner::with_config(&ClientConfig::new(proxy.url(), Token::new(TOKEN)))
+        .expect("provisioner");
+    let records = || vec![GroupRecord::new("a", None, &[]).expect("record")];
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let error = runtime
+        .block_on(provisioner.clone().full_load(records()))
+        .expect_err("refused");
+    assert!(
+        matches!(&error, gdgroups::error::Error::Refused(m) if m.contains("bootstrap group")),
+        "{error:?}"
+    );
+    assert_eq!(env.sandbox.groups().len(), 2, "nothing changed");
+    let report = runtime
+        .block_on(
+            provisioner
+                .bootstrap_group("rootGroup")
+                .full_load(records()),
+        )
+        .expect("named");
+    assert!(report.is_complete(), "{report:?}");
+    let ids: Vec<String> = env.sandbox.groups().into_iter().map(|g| g.id).collect();
+    assert_eq!(ids, ["a", "rootGroup"]);
+}
+
+#[test]
+fn a_member_listing_that_falls_short_shows_the_impact_as_unknown_not_zero() {
+    use axum::response::IntoResponse as _;
+    let env = Env::new(&[Group::new("old"), Group::new("keep")]);
+    // The listing announces three groups but holds two, and not `old`.
+    let proxy = crate::common::Proxy::spawn(
+        &env.sandbox.url(),
+        Box::new(|_, path| {
+            path.starts_with("/api/v1/actions/userManagement/userGroups?").then(|| {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    r#"{"totalCount":3,"userGroups":[{"id":"adminGroup","userCount":1,"organizationAdmin":true},{"id":"keep","userCount":2,"organizationAdmin":false}]}"#,
+                )
+                    .into_response()
+            })
+        }),
+    );
+    env.write("groups.yaml", "groups:\n  - id: keep\n");
+    let plan = env
+        .run_with(&["plan"], &[("GDGROUPS_HOST", proxy.url())])
+        .expect(0);
+    assert!(
+        plan.stdout.contains("- old") && plan.stdout.contains("impact unknown"),
+        "{}",
+        plan.stdout
+    );
+    assert!(!plan.stdout.contains("no members"), "{}", plan.stdout);
+}

@@ -78,3 +78,93 @@ fn the_token_appears_nowhere() {
         "{run:?}"
     );
 }
+
+/// Every way the profiles file can be wrong (spec §8): the error says where (line and column)
+/// and what to do, and never shows the file's text, which holds tokens.
+#[test]
+fn profile_errors_give_a_place_and_never_the_token() {
+    const NUMERIC: &str = "8675309112358";
+    let dir = tempfile::tempdir().expect("dir");
+    fs_err::write(dir.path().join("groups.yaml"), "groups:\n  - id: a\n").expect("write");
+    let cases: &[(&str, String, &[&str])] = &[
+        (
+            "an unclosed quote on the token line",
+            format!(
+                "default_profile: dev\nprofiles:\n  dev:\n    host: https://x.example.com\n    token: \"{SECRET}\n"
+            ),
+            &["profiles.yaml:5:"],
+        ),
+        (
+            "a bracket never closed",
+            format!("default:\n  host: https://x.example.com\n  token: [{SECRET}\n"),
+            &["profiles.yaml:"],
+        ),
+        (
+            "a profile that is a bare token",
+            format!("default: {SECRET}\n"),
+            &["profiles.yaml:1:10", "a mapping"],
+        ),
+        (
+            "a token that is a number",
+            format!("default:\n  host: https://x.example.com\n  token: {NUMERIC}\n"),
+            &["profiles.yaml:3:10", "`token`"],
+        ),
+        (
+            "custom headers that are a string",
+            format!(
+                "default:\n  host: https://x.example.com\n  token: $T\n  custom_headers: {SECRET}\n"
+            ),
+            &["profiles.yaml:4:19", "`custom_headers`"],
+        ),
+        (
+            "a header value that is a list",
+            format!(
+                "default:\n  host: https://x.example.com\n  token: $T\n  custom_headers:\n    X-Key: [{SECRET}]\n"
+            ),
+            &["profiles.yaml:5:12", "`X-Key`"],
+        ),
+        (
+            "`profiles` that is not a mapping",
+            format!("default_profile: dev\nprofiles: {SECRET}\n"),
+            &["profiles.yaml:2:11", "`profiles`"],
+        ),
+        (
+            "an unknown profile",
+            format!("default_profile: nope\nprofiles:\n  dev:\n    token: {SECRET}\n"),
+            &["profiles.yaml:1:18", "no profile `nope`", "dev"],
+        ),
+        (
+            "an unset variable",
+            "default:\n  host: https://x.example.com\n  token: $UNSET_TOKEN_VAR\n".to_string(),
+            &["profiles.yaml:3:10", "not set"],
+        ),
+    ];
+    for (what, text, needles) in cases {
+        let path = dir.path().join("profiles.yaml");
+        fs_err::write(&path, text).expect("write");
+        let run = run_in(
+            dir.path(),
+            &[
+                "-vv",
+                "--profiles-file",
+                path.to_str().expect("utf8"),
+                "plan",
+            ],
+            &[("T", "fine")],
+        );
+        assert_eq!(run.code, 1, "{what}: {run:?}");
+        for secret in [SECRET, NUMERIC] {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "{what}: {run:?}"
+            );
+        }
+        for needle in *needles {
+            assert!(
+                run.stderr.contains(needle),
+                "{what}: {needle:?} in {}",
+                run.stderr
+            );
+        }
+    }
+}

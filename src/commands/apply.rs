@@ -60,7 +60,7 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
         (client, live, plan, None)
     } else {
         let (client, desired, live, plan) =
-            fresh_plan(ctx, &args.file, args.safety.no_delete, parallelism).await?;
+            fresh_plan(ctx, &args.file, &args.safety, parallelism).await?;
         let asking = plan.summary.has_changes() && !args.auto_approve;
         show_plan(&ctx.out, &plan, Some(&desired.path), asking);
         safety::check(&plan, &args.safety.thresholds(plan.source.safety))

@@ -5,32 +5,34 @@ use super::{Ctx, connect};
 use crate::cli::DumpArgs;
 use crate::desired::dump::to_yaml;
 use crate::error::{Error, Exit};
+use crate::gooddata::DEFAULT_PARALLELISM;
 use crate::plan::document::write_atomically;
 
 /// Runs `dump`.
 pub async fn run(args: &DumpArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
     // Before the server is asked, and again just before the write.
     refuse_to_overwrite(args)?;
-    let client = connect(ctx, 8)?;
+    let client = connect(ctx, usize::from(DEFAULT_PARALLELISM))?;
     ctx.out
         .status(&format!("Reading the user groups of {} …", client.host()));
     let live = client.fetch_live().await?;
     let groups: Vec<_> = live
         .groups
         .values()
-        .filter(|g| g.id != live.bootstrap_group)
+        .filter(|g| live.bootstrap_group.as_ref() != Some(&g.id))
         .cloned()
         .collect();
+    if live.bootstrap_group.is_none() {
+        ctx.out.status(
+            "The organization's bootstrap group could not be read: list it under `protected:` in the dumped file (plans hold deletes until it is named).",
+        );
+    }
     let header = format!(
         "The user groups of {} as gdgroups dumped them.\n\
          Review, commit, then `gdgroups plan` shows no changes. The bootstrap group is protected.",
         client.host()
     );
-    let text = to_yaml(
-        &groups,
-        std::slice::from_ref(&live.bootstrap_group),
-        &header,
-    );
+    let text = to_yaml(&groups, live.bootstrap_group.as_slice(), &header);
     match &args.output {
         Some(path) => {
             refuse_to_overwrite(args)?;

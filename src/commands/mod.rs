@@ -11,7 +11,7 @@ pub mod schema;
 pub mod show;
 pub mod validate;
 
-use crate::cli::{FileArgs, Format, GlobalArgs, RenderArgs};
+use crate::cli::{FileArgs, Format, GlobalArgs, RenderArgs, SafetyArgs};
 use crate::connection;
 use crate::context::Context;
 use crate::desired::{self, Desired, LoadOptions, Mode};
@@ -79,7 +79,7 @@ pub(crate) fn load_desired(args: &FileArgs) -> Result<Desired, Error> {
 pub(crate) async fn fresh_plan(
     ctx: &Ctx<'_>,
     file: &FileArgs,
-    no_delete: bool,
+    safety: &SafetyArgs,
     parallelism: usize,
 ) -> Result<(Client, Desired, Live, Plan), Error> {
     let desired = load_desired(file)?;
@@ -89,7 +89,8 @@ pub(crate) async fn fresh_plan(
     let mut live = client.fetch_live().await?;
     let options = PlanOptions {
         host: client.host().to_string(),
-        no_delete,
+        no_delete: safety.no_delete,
+        bootstrap_group: safety.bootstrap_group.clone(),
     };
     let mut plan = compute(&desired, &live, &options).map_err(Error::Input)?;
     if plan.changes.iter().any(|c| c.action == Action::Delete) {

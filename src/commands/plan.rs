@@ -3,13 +3,20 @@
 use super::{Ctx, fresh_plan, render_document};
 use crate::cli::PlanArgs;
 use crate::error::{Error, Exit};
+use crate::gooddata::DEFAULT_PARALLELISM;
 use crate::plan::document::PlanDocument;
 use crate::plan::safety;
 use crate::render::Files;
 
 /// Runs `plan`.
 pub async fn run(args: &PlanArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
-    let (_, desired, _, plan) = fresh_plan(ctx, &args.file, args.safety.no_delete, 8).await?;
+    let (_, desired, _, plan) = fresh_plan(
+        ctx,
+        &args.file,
+        &args.safety,
+        usize::from(DEFAULT_PARALLELISM),
+    )
+    .await?;
     let doc = PlanDocument::new(plan);
     let saved = args.out.as_ref().map(|p| p.display().to_string());
     let files = Files {

@@ -2,10 +2,10 @@
 //! `ignore` patterns that hit declared groups, cycles, and the empty file in full mode.
 //!
 //! Everything here is linear or near-linear in the number of groups (hash lookups, one
-//! iterative strongly-connected-components pass), so 100,000 groups check in milliseconds and a
-//! 100,000-deep chain cannot overflow the stack.
+//! strongly-connected-components pass of [`crate::graph`]), so 100,000 groups check in
+//! milliseconds and a 100,000-deep chain cannot overflow the stack.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
@@ -15,6 +15,7 @@ use super::suggest;
 use super::{Access, DesiredGroup, LoadOptions, Mode, ParentRef};
 use crate::access::Facet;
 use crate::diagnostic::{Diagnostic, Span};
+use crate::graph::Graph;
 use crate::group::{DEFAULT_BOOTSTRAP_GROUP, Group, is_valid_id};
 
 /// One group as read from the file, before the checks across entries.
@@ -427,8 +428,13 @@ fn check_ignore(file: &File, kept: &[usize], entries: &[Entry], diags: &mut Vec<
 
 /// Reports each parent cycle once, at the parent entry of the cycle's first group in the file.
 fn check_cycles(kept: &[usize], entries: &[Entry], edges: &Edges, diags: &mut Vec<Diagnostic>) {
-    let components = strongly_connected(kept, edges, entries.len());
-    for component in components {
+    let graph = Graph::from_rows((0..entries.len()).map(|i| edges.of(i).iter().map(|(to, _)| *to)));
+    let mut component_of = vec![usize::MAX; entries.len()];
+    for (c, component) in graph
+        .strongly_connected(kept.iter().copied())
+        .into_iter()
+        .enumerate()
+    {
         if component.len() < 2 {
             continue;
         }
@@ -436,10 +442,13 @@ fn check_cycles(kept: &[usize], entries: &[Entry], edges: &Edges, diags: &mut Ve
         let Some(&start) = component.iter().min() else {
             continue;
         };
-        let members: HashSet<usize> = component.iter().copied().collect();
-        let Some(path) = shortest_cycle(start, &members, edges) else {
+        for &member in &component {
+            component_of[member] = c;
+        }
+        let Some(mut path) = graph.shortest_cycle(start, |w| component_of[w] == c) else {
             continue;
         };
+        path.push(start);
         let first_edge = path[1];
         let span = edges
             .of(start)
@@ -461,7 +470,7 @@ fn check_cycles(kept: &[usize], entries: &[Entry], edges: &Edges, diags: &mut Ve
         let mut hint =
             "a group cannot be its own ancestor: remove one of these parent links".to_string();
         let on_path: HashSet<usize> = path.iter().copied().collect();
-        let others: BTreeSet<usize> = members
+        let others: BTreeSet<usize> = component
             .iter()
             .copied()
             .filter(|m| !on_path.contains(m))
@@ -487,90 +496,4 @@ fn check_cycles(kept: &[usize], entries: &[Entry], edges: &Edges, diags: &mut Ve
         }
         diags.push(Diagnostic::at(span, format!("parent cycle: {shown}")).with_hint(hint));
     }
-}
-
-/// Tarjan's algorithm with an explicit stack, over the kept entries.
-fn strongly_connected(kept: &[usize], edges: &Edges, n: usize) -> Vec<Vec<usize>> {
-    const UNSEEN: usize = usize::MAX;
-    let mut index = vec![UNSEEN; n];
-    let mut low = vec![0; n];
-    let mut on_stack = vec![false; n];
-    let mut stack = Vec::new();
-    let mut components = Vec::new();
-    let mut next = 0;
-    // (node, position in its edge list)
-    let mut calls: Vec<(usize, usize)> = Vec::new();
-    for &root in kept {
-        if index[root] != UNSEEN {
-            continue;
-        }
-        calls.push((root, 0));
-        index[root] = next;
-        low[root] = next;
-        next += 1;
-        stack.push(root);
-        on_stack[root] = true;
-        while let Some(&mut (v, ref mut pos)) = calls.last_mut() {
-            if let Some(&(w, _)) = edges.of(v).get(*pos) {
-                *pos += 1;
-                if index[w] == UNSEEN {
-                    index[w] = next;
-                    low[w] = next;
-                    next += 1;
-                    stack.push(w);
-                    on_stack[w] = true;
-                    calls.push((w, 0));
-                } else if on_stack[w] {
-                    low[v] = low[v].min(index[w]);
-                }
-                continue;
-            }
-            calls.pop();
-            if let Some(&(parent, _)) = calls.last() {
-                low[parent] = low[parent].min(low[v]);
-            }
-            if low[v] == index[v] {
-                let mut component = Vec::new();
-                while let Some(w) = stack.pop() {
-                    on_stack[w] = false;
-                    component.push(w);
-                    if w == v {
-                        break;
-                    }
-                }
-                components.push(component);
-            }
-        }
-    }
-    components
-}
-
-/// The shortest path `start → … → start` inside one component, by breadth-first search.
-fn shortest_cycle(start: usize, members: &HashSet<usize>, edges: &Edges) -> Option<Vec<usize>> {
-    let mut came_from: HashMap<usize, usize> = HashMap::new();
-    let mut queue = VecDeque::from([start]);
-    while let Some(v) = queue.pop_front() {
-        for &(w, _) in edges.of(v) {
-            if !members.contains(&w) {
-                continue;
-            }
-            if w == start {
-                // Walk back from `v` to `start`, then read it forwards and close the loop.
-                let mut path = vec![v];
-                let mut cur = v;
-                while cur != start {
-                    cur = *came_from.get(&cur)?;
-                    path.push(cur);
-                }
-                path.reverse();
-                path.push(start);
-                return Some(path);
-            }
-            if let std::collections::hash_map::Entry::Vacant(slot) = came_from.entry(w) {
-                slot.insert(v);
-                queue.push_back(w);
-            }
-        }
-    }
-    None
 }

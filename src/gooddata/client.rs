@@ -17,13 +17,18 @@ use super::model::{
     InDocument, ListDocument, OrganizationDocument, Resource, UserManagementGroups,
 };
 use super::{ApiError, Token};
-use crate::group::{DEFAULT_BOOTSTRAP_GROUP, Group};
+use crate::group::Group;
 use crate::live::Live;
 
 const MEDIA_TYPE: &str = "application/vnd.gooddata.api+json";
 const GROUPS: &str = "/api/v1/entities/userGroups";
 /// Page size asked for; a server may answer with smaller pages, which the listing handles.
 pub(super) const PAGE_SIZE: usize = 500;
+/// Requests in flight at once (list pages, and the steps of an apply) unless `--parallelism`
+/// or the library's settings say otherwise. The one place the default is written.
+pub const DEFAULT_PARALLELISM: u16 = 8;
+/// How long a request may take in all, retries included, unless configured otherwise.
+pub const DEFAULT_REQUEST_DEADLINE: Duration = Duration::from_secs(300);
 /// How many 429 answers one request accepts before giving up.
 const MAX_THROTTLED: u32 = 30;
 /// A listing longer than this many pages is treated as a misbehaving server, not looped over.
@@ -47,14 +52,20 @@ impl Media {
 }
 
 /// Everything a [`Client`] needs; built from flags, environment and profiles by the CLI.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientConfig {
     /// Base URL, for example `https://acme.cloud.gooddata.com` (no trailing slash needed).
     pub host: String,
     /// The API token.
     pub token: Token,
-    /// Timeout of every request.
+    /// Timeout of every attempt of a request.
     pub timeout: Duration,
+    /// The longest a request may take in all, retries and waits included: past it, the last
+    /// error is returned rather than another retry.
+    pub request_deadline: Duration,
+    /// Allow plain `http://` to a host other than this machine (`--allow-http`): the token
+    /// would travel in clear. Loopback hosts need no permission.
+    pub allow_http: bool,
     /// Extra trusted root certificates (PEM), for private CAs.
     pub ca_certs_pem: Vec<Vec<u8>>,
     /// Extra headers sent with every request (a profile's `custom_headers`).
@@ -68,18 +79,40 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// A configuration with the defaults of spec §8: 30 s timeout, 5 attempts, 8 parallel pages.
+    /// A configuration with the defaults of spec §8: 30 s timeout per attempt, 5 attempts, at most
+    /// 5 minutes per request in all, 8 parallel pages ([`DEFAULT_PARALLELISM`]).
     pub fn new(host: impl Into<String>, token: Token) -> Self {
         Self {
             host: host.into(),
             token,
             timeout: Duration::from_secs(30),
+            request_deadline: DEFAULT_REQUEST_DEADLINE,
+            allow_http: false,
             ca_certs_pem: Vec::new(),
             headers: Vec::new(),
             extra_user_agent: None,
             max_attempts: 5,
-            parallelism: 8,
+            parallelism: usize::from(DEFAULT_PARALLELISM),
         }
+    }
+}
+
+impl std::fmt::Debug for ClientConfig {
+    /// The token shows as `***`; custom headers by name only, since they may carry credentials.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("ClientConfig")
+            .field("host", &self.host)
+            .field("token", &self.token)
+            .field("timeout", &self.timeout)
+            .field("request_deadline", &self.request_deadline)
+            .field("allow_http", &self.allow_http)
+            .field("ca_certs", &self.ca_certs_pem.len())
+            .field("headers", &headers)
+            .field("extra_user_agent", &self.extra_user_agent)
+            .field("max_attempts", &self.max_attempts)
+            .field("parallelism", &self.parallelism)
+            .finish()
     }
 }
 
@@ -98,6 +131,7 @@ struct Inner {
     /// starts with; errors name the path actually requested.
     base_path: String,
     timeout: Duration,
+    request_deadline: Duration,
     max_attempts: u32,
     parallelism: usize,
     /// No request starts before this instant (set by a 429's `Retry-After`).
@@ -121,8 +155,10 @@ pub(super) struct Sent {
 }
 
 impl Client {
-    /// Builds a client. Fails on an invalid header, certificate or URL.
+    /// Builds a client. Fails on an invalid header, certificate or URL, and on plain `http://`
+    /// to a host other than this machine unless `allow_http` (the rule the CLI applies).
     pub fn new(config: &ClientConfig) -> Result<Self, String> {
+        check_host(&config.host, config.allow_http)?;
         let mut headers = HeaderMap::new();
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", config.token.expose()))
             .map_err(|_| {
@@ -142,8 +178,10 @@ impl Client {
         for (name, value) in &config.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| format!("invalid header name `{name}`"))?;
-            let value = HeaderValue::from_str(value)
+            let mut value = HeaderValue::from_str(value)
                 .map_err(|_| format!("invalid value for header `{name}`"))?;
+            // A profile's header may carry a credential: never logged, never in `Debug`.
+            value.set_sensitive(true);
             headers.insert(name, value);
         }
         let mut builder = reqwest::Client::builder()
@@ -173,6 +211,7 @@ impl Client {
                 base,
                 base_path,
                 timeout: config.timeout,
+                request_deadline: config.request_deadline,
                 max_attempts: config.max_attempts.max(1),
                 parallelism: config.parallelism.max(1),
                 paused_until: Mutex::new(None),
@@ -203,7 +242,7 @@ impl Client {
     pub async fn fetch_live(&self) -> Result<Live, ApiError> {
         let (groups, bootstrap) = tokio::try_join!(self.list_groups(), self.bootstrap_group())?;
         let mut live = Live::new(groups);
-        live.bootstrap_group = bootstrap.unwrap_or_else(|| DEFAULT_BOOTSTRAP_GROUP.to_string());
+        live.bootstrap_group = bootstrap;
         Ok(live)
     }
 
@@ -364,7 +403,12 @@ impl Client {
         for _ in 0..5 {
             let answer = match self.send(Method::GET, &path, None).await.result {
                 Ok(answer) => answer,
-                Err(e) if matches!(e.status(), Some(403..=405)) => return Ok(None),
+                Err(e) if matches!(e.status(), Some(403..=405)) => {
+                    tracing::warn!(
+                        "cannot read the organization's bootstrap group ({e}); deletes are held until it is named with --bootstrap-group or under protected:"
+                    );
+                    return Ok(None);
+                }
                 Err(e) => return Err(e),
             };
             if answer.status.is_redirection() {
@@ -400,7 +444,9 @@ impl Client {
     }
 
     /// Users per group from the user-management action; `None` when the server does not offer
-    /// it. The first page tells the total; the rest are fetched in parallel.
+    /// it, or when the listing cannot be read completely (pages that fall short of the announced
+    /// total, more pages than gdgroups reads): a count is known or it is unknown, never a guess.
+    /// The first page tells the total; the rest are fetched in parallel.
     pub async fn member_counts(&self) -> Result<Option<BTreeMap<String, u64>>, ApiError> {
         let Some(first) = self.member_page(0).await? else {
             return Ok(None);
@@ -409,16 +455,39 @@ impl Client {
         let total = usize::try_from(first.total_count).unwrap_or(usize::MAX);
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
         counts.extend(first.user_groups.into_iter().map(|g| (g.id, g.user_count)));
-        if page_len > 0 && page_len < total {
-            let pages = total.div_ceil(page_len).min(MAX_PAGES);
+        let unknown = |why: String| {
+            tracing::warn!("the member counts of deletes are unknown: {why}");
+            Ok(None)
+        };
+        if page_len < total {
+            if page_len == 0 {
+                return unknown(format!(
+                    "the user-management listing announced {total} groups on an empty first page"
+                ));
+            }
+            let pages = total.div_ceil(page_len);
+            if pages > MAX_PAGES {
+                return unknown(format!(
+                    "the user-management listing has {pages} pages, more than gdgroups reads"
+                ));
+            }
             let rest: Vec<Option<UserManagementGroups>> = futures::stream::iter(1..pages)
                 .map(|page| self.member_page(page))
                 .buffer_unordered(self.inner.parallelism)
                 .try_collect()
                 .await?;
-            for doc in rest.into_iter().flatten() {
+            for doc in rest {
+                let Some(doc) = doc else {
+                    return unknown("a page of the user-management listing was refused".into());
+                };
                 counts.extend(doc.user_groups.into_iter().map(|g| (g.id, g.user_count)));
             }
+        }
+        if counts.len() != total {
+            return unknown(format!(
+                "the user-management listing announced {total} groups but its pages held {}",
+                counts.len()
+            ));
         }
         Ok(Some(counts))
     }
@@ -438,7 +507,10 @@ impl Client {
         self.send_as(Media::JsonApi, method, path, body).await
     }
 
-    /// Sends one request, retrying transient failures with capped, jittered exponential backoff.
+    /// Sends one request, retrying transient failures with capped, jittered exponential
+    /// backoff. Every wait is at least the backoff step, even when `Retry-After` asks for less
+    /// (`0`, or a date in the past), and the whole request, retries and waits included, ends by
+    /// its deadline: past it, the last error is returned.
     pub(super) async fn send_as(
         &self,
         media: Media,
@@ -448,13 +520,34 @@ impl Client {
     ) -> Sent {
         let request = self.request_line(&method, path);
         let url = format!("{}{path}", self.inner.base);
+        let first = Instant::now();
+        let deadline = first + self.inner.request_deadline;
+        let gave_up = |last: Option<ApiError>| ApiError::Deadline {
+            request: request.clone(),
+            after: first.elapsed(),
+            last: last.map(Box::new),
+        };
         // Rate limiting is the server pacing us, not failing: it has a budget of its own.
         let (mut attempt, mut failures, mut throttled) = (0_u32, 0_u32, 0_u32);
+        let mut last: Option<ApiError> = None;
         loop {
             attempt += 1;
-            self.wait_for_pause().await;
+            self.wait_for_pause(deadline).await;
+            let Some(left) = deadline
+                .checked_duration_since(Instant::now())
+                .filter(|left| !left.is_zero())
+            else {
+                return Sent {
+                    result: Err(gave_up(last)),
+                    retried: attempt > 1,
+                };
+            };
             let started = Instant::now();
-            let mut builder = self.inner.http.request(method.clone(), &url);
+            let mut builder = self
+                .inner
+                .http
+                .request(method.clone(), &url)
+                .timeout(self.inner.timeout.min(left));
             if media != Media::JsonApi {
                 builder = builder.header(ACCEPT, media.as_str());
             }
@@ -495,11 +588,19 @@ impl Client {
                     retried: attempt > 1,
                 };
             }
-            let delay = retry_after.unwrap_or_else(|| backoff(attempt));
+            let step = backoff(attempt);
+            let delay = retry_after.map_or(step, |asked| asked.max(step));
+            if Instant::now() + delay >= deadline {
+                return Sent {
+                    result: Err(gave_up(Some(error))),
+                    retried: attempt > 1,
+                };
+            }
             if error.status() == Some(429) {
                 self.pause_all(delay);
             }
             tracing::info!(request = %request, attempt, delay_ms = delay.as_millis(), "retrying: {error}");
+            last = Some(error);
             tokio::time::sleep(delay).await;
         }
     }
@@ -576,14 +677,15 @@ impl Client {
         }
     }
 
-    async fn wait_for_pause(&self) {
+    /// Waits while the server asked every worker to pause, but not past `deadline`.
+    async fn wait_for_pause(&self, deadline: Instant) {
         let until = *self
             .inner
             .paused_until
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(until) = until {
-            tokio::time::sleep_until(until.into()).await;
+            tokio::time::sleep_until(until.min(deadline).into()).await;
         }
     }
 
@@ -597,6 +699,52 @@ impl Client {
         if guard.is_none_or(|current| current < until) {
             *guard = Some(until);
         }
+    }
+}
+
+/// Plain http is allowed to loopback only, unless `allow_http`: the token would travel in clear.
+pub(crate) fn check_host(host: &str, allow_http: bool) -> Result<(), String> {
+    let Some((scheme, rest)) = host.split_once("://") else {
+        return Err(format!("`{host}` is not a URL; write it as https://{host}"));
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    // A URL copied from the API documentation or a browser: gdgroups adds `/api/v1` itself, so
+    // every request would go to `/api/v1/api/v1/…` and fail with a 404 for a path nobody wrote.
+    let path = rest[authority.len()..].trim_end_matches('/');
+    if path.to_ascii_lowercase().ends_with("/api/v1") {
+        let prefix = &path[..path.len() - "/api/v1".len()];
+        return Err(format!(
+            "the host `{host}` ends in `/api/v1`, which gdgroups adds itself (requests would go \
+             to `{path}/api/v1/…`); set the host to the organization URL alone: \
+             {scheme}://{authority}{prefix}"
+        ));
+    }
+    let hostname = authority
+        .rsplit_once(':')
+        .filter(|(h, port)| {
+            !h.is_empty() && port.chars().all(|c| c.is_ascii_digit()) && !authority.ends_with(']')
+        })
+        .map_or(authority, |(h, _)| h)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = hostname.eq_ignore_ascii_case("localhost")
+                || hostname
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback || allow_http {
+                Ok(())
+            } else {
+                Err(format!(
+                    "refusing plain http:// to `{hostname}`: the token would travel in clear; use https://, or pass --allow-http (`ClientConfig::allow_http` in code) if you must"
+                ))
+            }
+        }
+        other => Err(format!(
+            "unsupported URL scheme `{other}` in `{host}`; use https://"
+        )),
     }
 }
 
@@ -746,19 +894,252 @@ fn backoff(attempt: u32) -> Duration {
     capped / 2 + capped.mul_f64(jitter / 2.0)
 }
 
-/// A number in [0, 1) that differs between calls, without a random-number dependency.
+/// A random number in [0, 1), from the operating system's random source. Should that fail,
+/// std's randomly keyed hasher over the clock stands in: parallel workers still spread out.
 fn jitter_fraction() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(Instant::now().elapsed().as_nanos());
-    #[allow(clippy::cast_precision_loss)]
-    let fraction = (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64;
+    let mut bytes = [0_u8; 8];
+    let bits = if getrandom::getrandom(&mut bytes).is_ok() {
+        u64::from_le_bytes(bytes)
+    } else {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        hasher.write_u128(now.as_nanos());
+        hasher.finish()
+    };
+    #[allow(clippy::cast_precision_loss)] // 53 bits: exact in an f64
+    let fraction = (bits >> 11) as f64 / (1_u64 << 53) as f64;
     fraction
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::http::{StatusCode as AxumStatus, header};
+    use axum::response::{IntoResponse, Response};
+
     use super::*;
+
+    /// A server that answers request `n` (from 0) for `path` with `answer(n, path)` and notes
+    /// when each came.
+    struct Server {
+        url: String,
+        arrivals: Arc<Mutex<Vec<Instant>>>,
+        _runtime: tokio::runtime::Runtime,
+    }
+
+    fn serve(answer: impl Fn(usize, &str) -> Response + Send + Sync + 'static) -> Server {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let arrivals = Arc::new(Mutex::new(Vec::new()));
+        let seen = arrivals.clone();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let answer = Arc::new(answer);
+        let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+            seen.lock().expect("lock").push(Instant::now());
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            let answer = answer.clone();
+            async move { answer(n, uri.path()) }
+        });
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        runtime.spawn(async move { axum::serve(listener, app).await });
+        Server {
+            url,
+            arrivals,
+            _runtime: runtime,
+        }
+    }
+
+    fn empty_listing() -> Response {
+        (
+            [(header::CONTENT_TYPE, MEDIA_TYPE)],
+            r#"{"data":[],"meta":{"page":{"size":500,"number":0,"totalElements":0,"totalPages":0}}}"#,
+        )
+            .into_response()
+    }
+
+    /// Runs `future` on a fresh runtime, failing (rather than hanging the suite) if it takes
+    /// longer than a minute: far beyond what any of these requests needs, even on a loaded
+    /// machine.
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async { tokio::time::timeout(Duration::from_secs(60), future).await })
+            .expect("no hang")
+    }
+
+    #[test]
+    fn a_retry_after_of_zero_or_in_the_past_still_waits_the_backoff_step() {
+        let past = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(3600));
+        for retry_after in ["0".to_string(), past] {
+            let server = serve(move |n, _| match n {
+                0 | 1 => (
+                    AxumStatus::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, retry_after.clone())],
+                    "{}",
+                )
+                    .into_response(),
+                2 => (
+                    AxumStatus::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, retry_after.clone())],
+                    "",
+                )
+                    .into_response(),
+                _ => empty_listing(),
+            });
+            let client =
+                Client::new(&ClientConfig::new(&server.url, Token::new("t"))).expect("client");
+            block_on(client.list_groups()).expect("listed after three retries");
+            let arrivals = server.arrivals.lock().expect("lock").clone();
+            assert_eq!(arrivals.len(), 4);
+            // The k-th retry waits at least the lower end of its jittered step: 100, 200, 400 ms.
+            for (k, pair) in arrivals.windows(2).enumerate() {
+                let floor = Duration::from_millis(100 << k);
+                assert!(
+                    pair[1] - pair[0] >= floor,
+                    "retry {k}: {:?} < {floor:?}",
+                    pair[1] - pair[0]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_organization_the_token_may_not_read_leaves_the_bootstrap_group_unknown() {
+        for status in [
+            AxumStatus::FORBIDDEN,
+            AxumStatus::NOT_FOUND,
+            AxumStatus::METHOD_NOT_ALLOWED,
+        ] {
+            let server = serve(move |_, path| {
+                if path.contains("/organization") {
+                    status.into_response()
+                } else {
+                    empty_listing()
+                }
+            });
+            let client =
+                Client::new(&ClientConfig::new(&server.url, Token::new("t"))).expect("client");
+            let live = block_on(client.fetch_live()).expect("live");
+            assert_eq!(
+                live.bootstrap_group, None,
+                "{status}: not assumed to be adminGroup"
+            );
+        }
+    }
+
+    /// A user-management page: `ids` with 3 users each, announcing `total` groups.
+    fn member_page(ids: &[&str], total: usize) -> Response {
+        let items: Vec<String> = ids
+            .iter()
+            .map(|id| format!(r#"{{"id":"{id}","userCount":3,"organizationAdmin":false}}"#))
+            .collect();
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            format!(
+                r#"{{"totalCount":{total},"userGroups":[{}]}}"#,
+                items.join(",")
+            ),
+        )
+            .into_response()
+    }
+
+    #[test]
+    fn member_counts_are_complete_or_unknown() {
+        // Pages of two; the listing announces five groups but its pages hold four.
+        let server = serve(|n, _| match n {
+            0 => member_page(&["a", "b"], 5),
+            1 | 2 => member_page(&["c", "d"], 5),
+            _ => member_page(&[], 5),
+        });
+        let client = Client::new(&ClientConfig::new(&server.url, Token::new("t"))).expect("client");
+        assert_eq!(block_on(client.member_counts()).expect("no error"), None);
+
+        // More pages than gdgroups reads: unknown, not the first pages' counts.
+        let server = serve(|_, _| member_page(&["a"], MAX_PAGES + 1));
+        let client = Client::new(&ClientConfig::new(&server.url, Token::new("t"))).expect("client");
+        assert_eq!(block_on(client.member_counts()).expect("no error"), None);
+        assert_eq!(server.arrivals.lock().expect("lock").len(), 1);
+
+        // Complete: every group counted.
+        let server = serve(|n, _| match n {
+            0 => member_page(&["a", "b"], 3),
+            _ => member_page(&["c"], 3),
+        });
+        let client = Client::new(&ClientConfig::new(&server.url, Token::new("t"))).expect("client");
+        let counts = block_on(client.member_counts())
+            .expect("no error")
+            .expect("complete");
+        assert_eq!(counts.len(), 3);
+    }
+
+    #[test]
+    fn retries_stop_at_the_request_deadline() {
+        let server = serve(|_, _| (AxumStatus::SERVICE_UNAVAILABLE, "busy").into_response());
+        let mut config = ClientConfig::new(&server.url, Token::new("t"));
+        config.max_attempts = 1_000;
+        config.request_deadline = Duration::from_millis(1_500);
+        let client = Client::new(&config).expect("client");
+        let error = block_on(client.list_groups()).expect_err("gives up");
+        let attempts = server.arrivals.lock().expect("lock").len();
+        assert!((2..20).contains(&attempts), "{attempts} attempts");
+        let text = error.to_string();
+        assert!(
+            text.contains("--request-deadline") && text.contains("503"),
+            "{text}"
+        );
+        assert_eq!(error.status(), Some(503));
+    }
+
+    #[test]
+    fn jitter_is_spread_over_its_whole_range() {
+        let draws: Vec<f64> = (0..2_000).map(|_| jitter_fraction()).collect();
+        assert!(draws.iter().all(|f| (0.0..1.0).contains(f)));
+        let distinct: BTreeSet<u64> = draws.iter().map(|f| f.to_bits()).collect();
+        assert!(
+            distinct.len() > 1_990,
+            "{} distinct of 2000",
+            distinct.len()
+        );
+        for quarter in 0..4 {
+            let lo = f64::from(quarter) / 4.0;
+            let n = draws
+                .iter()
+                .filter(|f| (lo..lo + 0.25).contains(*f))
+                .count();
+            assert!((350..650).contains(&n), "{n} draws in quarter {quarter}");
+        }
+    }
+
+    #[test]
+    fn neither_the_token_nor_custom_header_values_show_in_debug() {
+        let mut config = ClientConfig::new("https://x.example.com", Token::new("tok-8c1f"));
+        config.headers = vec![("X-Api-Key".into(), "hdr-5e2a".into())];
+        let client = Client::new(&config).expect("client");
+        for shown in [format!("{config:?}"), format!("{client:?}")] {
+            assert!(
+                !shown.contains("tok-8c1f") && !shown.contains("hdr-5e2a"),
+                "{shown}"
+            );
+        }
+        assert!(format!("{config:?}").contains("X-Api-Key"));
+        assert_eq!(
+            format!("{} {:?}", config.token, config.token),
+            "*** Token(***)"
+        );
+    }
 
     #[test]
     fn retry_after_accepts_seconds_and_dates() {

@@ -55,6 +55,16 @@ pub enum ApiError {
         /// What TLS said, with what to do.
         message: String,
     },
+    /// Retrying stopped: another wait would pass the request's deadline.
+    #[error("{request}: gave up after {:.0} s of retries (raise --request-deadline to wait longer){}", .after.as_secs_f64(), fmt_last(last.as_deref()))]
+    Deadline {
+        /// `METHOD path`.
+        request: String,
+        /// How long the request had been tried.
+        after: Duration,
+        /// What the last attempt met, if one was made.
+        last: Option<Box<ApiError>>,
+    },
     /// The server answered something that is not what the API returns.
     #[error("{request} → {status}: {reason}; the answer starts with: {snippet}")]
     Malformed {
@@ -80,10 +90,13 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// The HTTP status, when the server answered.
+    /// The HTTP status, when the server answered (the last answer, after retries).
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Status { status, .. } | ApiError::Malformed { status, .. } => Some(*status),
+            ApiError::Deadline {
+                last: Some(last), ..
+            } => last.status(),
             _ => None,
         }
     }
@@ -92,6 +105,9 @@ impl ApiError {
     pub fn trace_id(&self) -> Option<&str> {
         match self {
             ApiError::Status { trace_id, .. } => trace_id.as_deref(),
+            ApiError::Deadline {
+                last: Some(last), ..
+            } => last.trace_id(),
             _ => None,
         }
     }
@@ -100,6 +116,9 @@ impl ApiError {
     pub fn detail(&self) -> Option<&str> {
         match self {
             ApiError::Status { detail, .. } => detail.as_deref(),
+            ApiError::Deadline {
+                last: Some(last), ..
+            } => last.detail(),
             _ => None,
         }
     }
@@ -113,7 +132,8 @@ impl ApiError {
             | ApiError::Unreachable { .. } => true,
             ApiError::Malformed { .. }
             | ApiError::Certificate { .. }
-            | ApiError::InvalidId { .. } => false,
+            | ApiError::InvalidId { .. }
+            | ApiError::Deadline { .. } => false,
         }
     }
 }
@@ -132,6 +152,10 @@ fn fmt_detail(detail: Option<&str>, status: u16) -> String {
         _ if !advice.is_empty() => format!(":{advice}"),
         _ => String::new(),
     }
+}
+
+fn fmt_last(last: Option<&ApiError>) -> String {
+    last.map_or_else(String::new, |e| format!("; the last attempt: {e}"))
 }
 
 fn fmt_trace(trace_id: Option<&str>) -> String {

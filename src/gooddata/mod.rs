@@ -12,7 +12,8 @@ mod paging;
 pub mod profile;
 
 pub use access::AccessQuery;
-pub use client::{Client, ClientConfig};
+pub(crate) use client::check_host;
+pub use client::{Client, ClientConfig, DEFAULT_PARALLELISM};
 pub use error::ApiError;
 
 use std::fmt;

@@ -16,11 +16,24 @@ use crate::live::Live;
 /// the desired state only turns out invalid against the live one: a parent that is neither
 /// declared nor a live group that stays, or a cycle through groups the file does not manage.
 pub fn compute(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, Diagnostics> {
-    // Fingerprinting the live state needs only the live groups: it runs beside the diff.
-    let (hashes, plan) = crate::parallel::join(
-        || live.fingerprint_and_digests(|id: &str| !desired.is_ignored(id)),
-        || diff(desired, live, options),
-    );
+    // Fingerprinting the live state needs only the live groups: it runs on a thread of its own
+    // beside the diff, or after it when no thread can be started. A panic on either side is
+    // passed on, as if both had run here.
+    let fingerprint = || live.fingerprint_and_digests(|id: &str| !desired.is_ignored(id));
+    let (hashes, plan) = std::thread::scope(|scope| {
+        let beside = std::thread::Builder::new()
+            .name("gdgroups-fingerprint".into())
+            .spawn_scoped(scope, fingerprint);
+        let plan = diff(desired, live, options);
+        let hashes = match beside {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // The closure only borrows, so it is `Copy`: the failed spawn did not take it.
+            Err(_) => fingerprint(),
+        };
+        (hashes, plan)
+    });
     let mut plan = plan?;
     (plan.source.live_fingerprint, plan.source.live_groups) = hashes;
     Ok(plan)
@@ -28,7 +41,7 @@ pub fn compute(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<
 
 /// The plan without the live fingerprint, which [`compute`] fills in.
 fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, Diagnostics> {
-    let ctx = Context::new(desired, live);
+    let ctx = Context::new(desired, live, options);
     ctx.check()?;
 
     let mut creates: BTreeMap<&str, Group> = BTreeMap::new();
@@ -118,10 +131,8 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
             before: live.groups.get(id).cloned(),
             after: None,
             impact: Some(Impact {
-                members: live
-                    .member_counts
-                    .as_ref()
-                    .map(|m| m.get(id).copied().unwrap_or(0)),
+                // A group the listing does not show is unknown, not empty.
+                members: live.member_counts.as_ref().and_then(|m| m.get(id).copied()),
                 children: ctx
                     .live_children
                     .get(id)
@@ -133,7 +144,13 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
                     })
                     .unwrap_or_default(),
             }),
-            held: options.no_delete.then(|| "--no-delete".to_string()),
+            held: if options.no_delete {
+                Some("--no-delete".to_string())
+            } else if ctx.bootstrap_unknown() {
+                Some(super::UNKNOWN_BOOTSTRAP.to_string())
+            } else {
+                None
+            },
         }
     }));
 
@@ -232,6 +249,7 @@ fn rename_hints(changes: &[Change]) -> Vec<Note> {
 struct Context<'a> {
     desired: &'a Desired,
     live: &'a Live,
+    options: &'a PlanOptions,
     /// Declared groups sorted by id (the file was checked for duplicates already).
     declared: Vec<&'a DesiredGroup>,
     /// Live parent → live children (in id order); only ever looked up.
@@ -240,7 +258,7 @@ struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn new(desired: &'a Desired, live: &'a Live) -> Self {
+    fn new(desired: &'a Desired, live: &'a Live, options: &'a PlanOptions) -> Self {
         let mut live_children: HashMap<&str, Vec<&str>> = HashMap::new();
         for group in live.groups.values() {
             for parent in &group.parents {
@@ -254,11 +272,13 @@ impl<'a> Context<'a> {
             .protected
             .iter()
             .map(String::as_str)
-            .chain([live.bootstrap_group.as_str()])
+            .chain(live.bootstrap_group.as_deref())
+            .chain(options.bootstrap_group.as_deref())
             .collect();
         Self {
             desired,
             live,
+            options,
             declared: {
                 let mut declared: Vec<&DesiredGroup> = desired.groups.iter().collect();
                 declared.sort_unstable_by(|a, b| a.group.id.cmp(&b.group.id));
@@ -279,6 +299,19 @@ impl<'a> Context<'a> {
 
     fn is_protected(&self, id: &str) -> bool {
         self.protected.contains(id)
+    }
+
+    /// Whether no one knows which group is the bootstrap group: the server did not say, the
+    /// user did not name it (`--bootstrap-group`), and `protected:` lists no live group (it is
+    /// where `dump` puts the bootstrap group, and where the user is told to list it).
+    fn bootstrap_unknown(&self) -> bool {
+        self.live.bootstrap_group.is_none()
+            && self.options.bootstrap_group.is_none()
+            && !self
+                .desired
+                .protected
+                .iter()
+                .any(|id| self.live.groups.contains_key(id))
     }
 
     /// Every id that is declared or live, in id order, with its declared and its live group.
@@ -475,28 +508,30 @@ mod tests {
 
     #[test]
     fn creates_updates_and_deletes_in_dependency_order() {
+        // Ids whose alphabetical order is the opposite of the dependency order, so an order
+        // that merely sorts by id fails: `analysts` is a child of `staff`, `old` of `legacy`.
         let desired = declared(&[
-            Group::new("marketing")
-                .with_name("Marketing")
-                .with_parents(["analysts"]),
-            Group::new("analysts").with_name("Data Analysts"),
+            Group::new("analysts")
+                .with_name("Data Analysts")
+                .with_parents(["staff"]),
+            Group::new("staff").with_name("Staff"),
             Group::new("zeta"),
         ]);
         let live = Live::new([
             Group::new("adminGroup"),
             Group::new("zeta").with_name("Zeta"),
-            Group::new("legacy").with_parents(["old"]),
-            Group::new("old"),
+            Group::new("old").with_parents(["legacy"]),
+            Group::new("legacy"),
         ]);
         let plan = plan_of(&desired, &live);
         assert_eq!(
             actions(&plan),
             [
+                (Action::Create, "staff"),
                 (Action::Create, "analysts"),
-                (Action::Create, "marketing"),
                 (Action::Update, "zeta"),
-                (Action::Delete, "legacy"),
                 (Action::Delete, "old"),
+                (Action::Delete, "legacy"),
             ]
         );
         assert_eq!(plan.summary.protected, 1);
@@ -537,6 +572,70 @@ mod tests {
         assert_eq!(plan.summary.protected, 2);
         assert_eq!(plan.notes.len(), 1);
         assert!(plan.notes[0].text.starts_with("protected"));
+    }
+
+    #[test]
+    fn an_unknown_bootstrap_group_holds_every_delete_until_it_is_named() {
+        let desired = declared(&[Group::new("a")]);
+        let mut live = Live::new([Group::new("rootGroup"), Group::new("old"), Group::new("a")]);
+        live.bootstrap_group = None;
+        let held = |plan: &Plan| -> Vec<(String, Option<String>)> {
+            plan.changes
+                .iter()
+                .filter(|c| c.action == Action::Delete)
+                .map(|c| (c.id.clone(), c.held.clone()))
+                .collect()
+        };
+        let unknown = Some(crate::plan::UNKNOWN_BOOTSTRAP.to_string());
+        let plan = plan_of(&desired, &live);
+        assert_eq!(
+            held(&plan),
+            [
+                ("old".into(), unknown.clone()),
+                ("rootGroup".into(), unknown)
+            ]
+        );
+        assert_eq!((plan.summary.delete, plan.summary.held), (0, 2));
+        let refusal =
+            crate::plan::safety::check(&plan, &crate::plan::safety::Thresholds::default())
+                .expect_err("refused");
+        assert!(refusal.contains("--bootstrap-group"), "{refusal}");
+
+        let named = PlanOptions {
+            bootstrap_group: Some("rootGroup".into()),
+            ..PlanOptions::default()
+        };
+        let plan = compute(&desired, &live, &named).expect("plan");
+        assert_eq!(held(&plan), [("old".into(), None)]);
+        assert_eq!(plan.summary.protected, 1);
+        assert_eq!(
+            plan.source.bootstrap_group, None,
+            "the server's answer is recorded"
+        );
+
+        let mut listed = declared(&[Group::new("a")]);
+        listed.protected = vec!["rootGroup".into()];
+        assert_eq!(held(&plan_of(&listed, &live)), [("old".into(), None)]);
+        listed.protected = vec!["not-live".into()];
+        assert_eq!(
+            held(&plan_of(&listed, &live)).len(),
+            2,
+            "a protected id that is not live names nothing"
+        );
+
+        let no_delete = PlanOptions {
+            no_delete: true,
+            ..PlanOptions::default()
+        };
+        let plan = compute(&desired, &live, &no_delete).expect("plan");
+        assert!(
+            plan.changes
+                .iter()
+                .all(|c| c.action != Action::Delete || c.held.as_deref() == Some("--no-delete"))
+        );
+        assert!(
+            crate::plan::safety::check(&plan, &crate::plan::safety::Thresholds::default()).is_ok()
+        );
     }
 
     #[test]
@@ -613,6 +712,27 @@ mod tests {
         assert_eq!(delete.held.as_deref(), Some("--no-delete"));
         assert_eq!((plan.summary.delete, plan.summary.held), (0, 1));
         assert!(!plan.summary.has_changes() || plan.summary.update == 1);
+    }
+
+    #[test]
+    fn a_group_missing_from_the_member_counts_has_an_unknown_impact_not_zero() {
+        let desired = declared(&[Group::new("keep")]);
+        let mut live = Live::new([
+            Group::new("keep"),
+            Group::new("counted"),
+            Group::new("missing"),
+        ]);
+        live.member_counts = Some([("counted".to_string(), 0), ("keep".to_string(), 4)].into());
+        let plan = plan_of(&desired, &live);
+        let members = |id: &str| {
+            plan.changes
+                .iter()
+                .find(|c| c.id == id)
+                .and_then(|c| c.impact.as_ref())
+                .map(|i| i.members)
+        };
+        assert_eq!(members("counted"), Some(Some(0)));
+        assert_eq!(members("missing"), Some(None));
     }
 
     #[test]
@@ -719,16 +839,17 @@ mod tests {
     #[test]
     fn same_inputs_give_the_same_plan() {
         let desired = declared(&[
-            Group::new("b").with_parents(["a"]),
-            Group::new("a"),
-            Group::new("c").with_parents(["a"]),
+            Group::new("b").with_parents(["z"]),
+            Group::new("z"),
+            Group::new("c").with_parents(["z"]),
         ]);
         let live = Live::new([Group::new("x"), Group::new("y").with_parents(["x"])]);
         assert_eq!(plan_of(&desired, &live), plan_of(&desired, &live));
+        // Parents first, then ties by id: `z` before its children, `y` before its parent `x`.
         assert_eq!(
             actions(&plan_of(&desired, &live)),
             [
-                (Action::Create, "a"),
+                (Action::Create, "z"),
                 (Action::Create, "b"),
                 (Action::Create, "c"),
                 (Action::Delete, "y"),

@@ -129,8 +129,9 @@ pub struct Plan {
 pub struct Source {
     /// sha256 of the desired-state file.
     pub desired_sha256: String,
-    /// The bootstrap group of the organization.
-    pub bootstrap_group: String,
+    /// The bootstrap group of the organization as the server told it; `null` when it would not.
+    #[serde(default)]
+    pub bootstrap_group: Option<String>,
     /// The `ignore:` patterns: ignored groups are left out of the fingerprint.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignore: Vec<String>,
@@ -168,4 +169,11 @@ pub struct PlanOptions {
     pub host: String,
     /// Show deletes but hold them back (`--no-delete`).
     pub no_delete: bool,
+    /// The organization's bootstrap group as the user names it (`--bootstrap-group`): protected,
+    /// and enough to let deletes go ahead when the server does not say which group it is.
+    pub bootstrap_group: Option<String>,
 }
+
+/// Why deletes are held when the bootstrap group is unknown: any of them could be it.
+/// [`safety::check`] refuses a plan holding deletes for this reason.
+pub const UNKNOWN_BOOTSTRAP: &str = "an unknown bootstrap group";

@@ -1,5 +1,5 @@
-//! Graph helpers for plans: a deterministic dependency order and cycle detection.
-//! Both are iterative, so a chain 100,000 deep cannot overflow the stack.
+//! The plan's graphs keyed by group id: a deterministic dependency order and cycle detection,
+//! mapped onto [`crate::graph`], which does the walking over indices.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,44 +12,31 @@ pub fn dependencies_first<'a>(
     nodes: &BTreeSet<&'a str>,
     deps_of: impl Fn(&'a str) -> Vec<&'a str>,
 ) -> Vec<&'a str> {
-    let mut waiting_on: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut dependants: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for &node in nodes {
-        let deps: BTreeSet<&str> = deps_of(node)
+    // Indices in id order, so the graph's "smallest index first" is "smallest id first".
+    let ids: Vec<&str> = nodes.iter().copied().collect();
+    let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let graph = crate::graph::Graph::from_rows(ids.iter().enumerate().map(|(i, &node)| {
+        let deps: BTreeSet<usize> = deps_of(node)
             .into_iter()
-            .filter(|d| nodes.contains(d) && *d != node)
+            .filter_map(|d| index.get(d).copied())
+            .filter(|&d| d != i)
             .collect();
-        waiting_on.insert(node, deps.len());
-        for dep in deps {
-            dependants.entry(dep).or_default().push(node);
+        deps
+    }));
+    let mut order = graph.dependencies_first();
+    if order.len() < ids.len() {
+        let mut placed = vec![false; ids.len()];
+        for &i in &order {
+            placed[i] = true;
         }
+        order.extend((0..ids.len()).filter(|&i| !placed[i]));
     }
-    let mut ready: BTreeSet<&str> = waiting_on
-        .iter()
-        .filter(|(_, n)| **n == 0)
-        .map(|(id, _)| *id)
-        .collect();
-    let mut order = Vec::with_capacity(nodes.len());
-    while let Some(node) = ready.pop_first() {
-        order.push(node);
-        for &dependant in dependants.get(node).map_or(&[][..], Vec::as_slice) {
-            if let Some(n) = waiting_on.get_mut(dependant) {
-                *n -= 1;
-                if *n == 0 {
-                    ready.insert(dependant);
-                }
-            }
-        }
-    }
-    if order.len() < nodes.len() {
-        let placed: BTreeSet<&str> = order.iter().copied().collect();
-        order.extend(nodes.iter().filter(|n| !placed.contains(*n)));
-    }
-    order
+    order.into_iter().map(|i| ids[i]).collect()
 }
 
-/// Every cycle in the graph `node → parents`, each once, as the path `a, b, …` (closing back to
-/// `a`), rotated so the smallest id comes first. Edges to nodes outside the graph are ignored.
+/// Every loop in the graph `node → parents`, each once, as the path `a, b, …` (closing back to
+/// `a`) of its shortest cycle through its smallest id. Edges to nodes outside the graph are
+/// ignored.
 pub fn find_cycles<'a>(graph: &BTreeMap<&'a str, Vec<&'a str>>) -> Vec<Vec<&'a str>> {
     let mut built = Graph::with_capacity(graph.len());
     for (id, parents) in graph {
@@ -98,71 +85,37 @@ impl<'a> Graph<'a> {
         self.index.contains_key(id)
     }
 
-    /// See [`find_cycles`]; cycles come in id order.
+    /// See [`find_cycles`]; each cycle starts at its smallest id, and cycles come in id order.
     pub fn cycles(&self) -> Vec<Vec<&'a str>> {
-        #[derive(Clone, Copy, PartialEq)]
-        enum State {
-            New,
-            OnPath,
-            Done,
-        }
-        let ids = &self.ids;
-        // The edges as indices, in the same compressed rows; edges to unknown nodes dropped.
-        let mut start = Vec::with_capacity(ids.len() + 1);
-        let mut edges = Vec::with_capacity(self.targets.len());
-        for (i, &from) in self.start.iter().enumerate() {
-            let to = self.start.get(i + 1).copied().unwrap_or(self.targets.len());
-            start.push(edges.len());
-            edges.extend(
+        let ends = self
+            .start
+            .iter()
+            .skip(1)
+            .copied()
+            .chain([self.targets.len()]);
+        let graph =
+            crate::graph::Graph::from_rows(self.start.iter().zip(ends).map(|(&from, to)| {
                 self.targets[from..to]
                     .iter()
-                    .filter_map(|t| self.index.get(t)),
-            );
-        }
-        start.push(edges.len());
-        let out = |node: usize| &edges[start[node]..start[node + 1]];
-
-        // Roots in id order, so the search (and so the cycles it reports) is deterministic.
-        let mut roots: Vec<usize> = (0..ids.len()).collect();
-        roots.sort_unstable_by_key(|&i| ids[i]);
-        let mut state = vec![State::New; ids.len()];
-        let mut cycles: BTreeSet<Vec<&str>> = BTreeSet::new();
-        for root in roots {
-            if state[root] != State::New {
-                continue;
-            }
-            // Each frame: the node and the index of the next edge to follow.
-            let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
-            state[root] = State::OnPath;
-            while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-                let Some(&target) = out(node).get(*next) else {
-                    state[node] = State::Done;
-                    stack.pop();
-                    continue;
-                };
-                *next += 1;
-                match state[target] {
-                    State::New => {
-                        state[target] = State::OnPath;
-                        stack.push((target, 0));
-                    }
-                    State::OnPath => {
-                        let start = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
-                        let mut cycle: Vec<&str> =
-                            stack[start..].iter().map(|(n, _)| ids[*n]).collect();
-                        let min = cycle
-                            .iter()
-                            .enumerate()
-                            .min_by_key(|(_, id)| **id)
-                            .map_or(0, |(i, _)| i);
-                        cycle.rotate_left(min);
-                        cycles.insert(cycle);
-                    }
-                    State::Done => {}
-                }
-            }
-        }
-        cycles.into_iter().collect()
+                    .filter_map(|t| self.index.get(t).copied())
+            }));
+        let mut cycles: Vec<Vec<&str>> = graph
+            .cycles()
+            .into_iter()
+            .map(|cycle| {
+                let mut ids: Vec<&str> = cycle.into_iter().map(|i| self.ids[i]).collect();
+                // Nodes were added in any order: the smallest id leads, as users read it.
+                let min = ids
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, id)| **id)
+                    .map_or(0, |(i, _)| i);
+                ids.rotate_left(min);
+                ids
+            })
+            .collect();
+        cycles.sort_unstable();
+        cycles
     }
 }
 

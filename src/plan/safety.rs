@@ -40,8 +40,24 @@ impl Thresholds {
     }
 }
 
-/// `Err` with the rule and the flag that overrides it when the plan deletes too much.
+/// `Err` with the rule and the flag that overrides it when the plan deletes too much, or holds
+/// deletes because the bootstrap group is unknown.
 pub fn check(plan: &Plan, thresholds: &Thresholds) -> Result<(), String> {
+    let unknown = plan
+        .changes
+        .iter()
+        .filter(|c| c.held.as_deref() == Some(super::UNKNOWN_BOOTSTRAP))
+        .count();
+    if unknown > 0 {
+        let deletes = if unknown == 1 {
+            "the delete".to_string()
+        } else {
+            format!("any of the {unknown} deletes")
+        };
+        return Err(format!(
+            "the organization's bootstrap group is unknown (the server did not say which group it is), and {deletes} could be it: every delete is held, and the plan is refused. Name it with --bootstrap-group ID, or list it under `protected:` in the file; or pass --no-delete to apply the rest without deletes"
+        ));
+    }
     let counted: Vec<&str> = plan
         .actionable()
         .filter(|c| c.action == Action::Delete && !thresholds.allowed.contains(&c.id))

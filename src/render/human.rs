@@ -89,11 +89,7 @@ pub fn render(plan: &Plan, color: bool, file: Option<&str>) -> String {
     }
     render_notes(plan, &styles, &mut out);
     render_adopt(plan, &mut out);
-    let _ = writeln!(
-        out,
-        "\n{}",
-        styles.bold.apply_to(summary_line(&plan.summary))
-    );
+    let _ = writeln!(out, "\n{}", styles.bold.apply_to(summary_line(plan)));
     out
 }
 
@@ -106,7 +102,7 @@ pub fn summary(plan: &Plan, file: Option<&str>) -> String {
             file.unwrap_or("the groups file")
         )
     } else {
-        summary_line(&plan.summary)
+        summary_line(plan)
     }
 }
 

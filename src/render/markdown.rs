@@ -258,7 +258,7 @@ mod tests {
                 &live,
                 &PlanOptions {
                     host: "https://acme.example.com".into(),
-                    no_delete: false,
+                    ..PlanOptions::default()
                 },
             )
             .expect("plan"),

@@ -5,7 +5,7 @@ pub mod markdown;
 
 use std::fmt::Write as _;
 
-use crate::plan::{Impact, Summary};
+use crate::plan::{Impact, Plan};
 
 /// Files a rendering can name, so the reader knows where the plan came from and where to see all
 /// of it.
@@ -18,13 +18,21 @@ pub struct Files<'a> {
 }
 
 /// `Plan: 1 to create, 1 to update, 1 to delete. 12 unchanged, 2 ignored, 1 protected.`
-pub fn summary_line(summary: &Summary) -> String {
+pub fn summary_line(plan: &Plan) -> String {
+    let summary = &plan.summary;
     let mut line = format!(
         "Plan: {} to create, {} to update, {} to delete",
         summary.create, summary.update, summary.delete
     );
     if summary.held > 0 {
-        let _ = write!(line, ", {} held by --no-delete", summary.held);
+        // Deletes are held for one reason at a time: `--no-delete`, or an unknown bootstrap group.
+        let why = plan.changes.iter().find_map(|c| c.held.as_deref());
+        let _ = write!(
+            line,
+            ", {} held by {}",
+            summary.held,
+            why.unwrap_or("--no-delete")
+        );
     }
     let _ = write!(
         line,

@@ -152,3 +152,102 @@ pub fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 pub fn redact(text: &str, env: &Env) -> String {
     text.replace(&env.sandbox.url(), "http://127.0.0.1:PORT")
 }
+
+/// A proxy in front of a server that answers some requests itself: the sandbox stands for a
+/// real GoodData, and the proxy for what the sandbox does not do (an organization entity the
+/// token may not read, a listing that stops short), without changing the sandbox.
+pub struct Proxy {
+    url: String,
+    _runtime: tokio::runtime::Runtime,
+}
+
+/// What the proxy answers itself: `Some` for requests it intercepts (by method and path with
+/// query), `None` for those it forwards.
+pub type Intercept = dyn Fn(&str, &str) -> Option<axum::response::Response> + Send + Sync;
+
+impl Proxy {
+    pub fn spawn(target: &str, intercept: Box<Intercept>) -> Self {
+        use axum::body::Body;
+        use axum::extract::Request;
+        use axum::response::IntoResponse as _;
+
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let target = target.trim_end_matches('/').to_string();
+        let intercept: std::sync::Arc<Intercept> = intercept.into();
+        // Redirects go back to the client, as the API sends them.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let app = axum::Router::new().fallback(move |request: Request| {
+            let (target, intercept, http) = (target.clone(), intercept.clone(), http.clone());
+            async move {
+                let method = request.method().as_str().to_string();
+                let path = request
+                    .uri()
+                    .path_and_query()
+                    .map_or("/", |p| p.as_str())
+                    .to_string();
+                if let Some(answer) = intercept(&method, &path) {
+                    return answer;
+                }
+                let mut forward = http.request(
+                    reqwest::Method::from_bytes(method.as_bytes()).expect("method"),
+                    format!("{target}{path}"),
+                );
+                for (name, value) in request.headers() {
+                    if name != "host" {
+                        forward = forward.header(name.as_str(), value.as_bytes());
+                    }
+                }
+                let body = axum::body::to_bytes(request.into_body(), usize::MAX)
+                    .await
+                    .expect("body");
+                let answer = forward.body(body).send().await.expect("the target answers");
+                let mut response =
+                    axum::response::Response::builder().status(answer.status().as_u16());
+                for (name, value) in answer.headers() {
+                    if name != "transfer-encoding" && name != "content-length" {
+                        response = response.header(name.as_str(), value.as_bytes());
+                    }
+                }
+                let bytes = answer.bytes().await.expect("answer body");
+                response
+                    .body(Body::from(bytes))
+                    .unwrap_or_else(|_| axum::http::StatusCode::BAD_GATEWAY.into_response())
+            }
+        });
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        runtime.spawn(async move { axum::serve(listener, app).await });
+        Self {
+            url,
+            _runtime: runtime,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// A problem+json answer, as GoodData sends errors.
+pub fn problem(status: u16, detail: &str) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let status = axum::http::StatusCode::from_u16(status).expect("status");
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/problem+json")],
+        format!(
+            r#"{{"title":"{status}","status":{},"detail":"{detail}","traceId":"proxy"}}"#,
+            status.as_u16()
+        ),
+    )
+        .into_response()
+}

@@ -73,7 +73,7 @@ async fn the_client_reads_the_organization_over_https_when_it_trusts_the_ca() {
         ids,
         ["adminGroup", "adminQA1Group", "demoGroup", "visitorsGroup"]
     );
-    assert_eq!(live.bootstrap_group, "demoGroup");
+    assert_eq!(live.bootstrap_group.as_deref(), Some("demoGroup"));
     assert_eq!(sandbox.stats().count("GET", GROUPS), 1);
     // Links name the scheme the sandbox serves.
     let listing: serde_json::Value = raw_client()

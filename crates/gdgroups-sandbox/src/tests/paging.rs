@@ -234,6 +234,7 @@ async fn hundred_thousand_groups_page_quickly() {
     .json();
     assert_eq!(ids(&body).first().map(String::as_str), Some("g099979"));
     assert_eq!(body["meta"]["page"]["totalPages"], 5001);
-    // A generous bound: a walk over the map per page would still pass, but an O(n²) one not.
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // A generous bound, for a loaded machine: this takes milliseconds, a walk over the map per
+    // page would still pass, but an O(n²) one (10¹⁰ steps in a debug build) not.
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
