@@ -1,5 +1,7 @@
 //! Apply of members and permissions (spec §11): the real binary against the sandbox.
 
+use std::fmt::Write as _;
+
 use gdgroups_sandbox::{Assignee, Faults, SandboxConfig, parse_seed};
 
 use crate::common::{Env, TOKEN};
@@ -187,10 +189,8 @@ fn one_set_for_many_groups_is_sent_in_a_handful_of_requests() {
     let mut seed = String::from("groups:\n  - id: adminGroup\n");
     let mut file = String::from("protected: [adminGroup]\ngroups:\n");
     for i in 0..600 {
-        seed.push_str(&format!("  - id: g{i:03}\n"));
-        file.push_str(&format!(
-            "  - id: g{i:03}\n    workspaces: {{sales: [VIEW]}}\n"
-        ));
+        let _ = writeln!(seed, "  - id: g{i:03}");
+        let _ = writeln!(file, "  - id: g{i:03}\n    workspaces: {{sales: [VIEW]}}");
     }
     seed.push_str("users:\n  - {id: admin, groups: [adminGroup]}\nworkspaces:\n  - {id: sales}\n");
     let env = Env::with_config(SandboxConfig {
