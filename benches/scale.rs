@@ -27,7 +27,7 @@ use gdgroups::plan::document::PlanDocument;
 use gdgroups::plan::{Plan, PlanOptions, compute};
 use gdgroups::provision::{GroupRecord, Provisioner};
 use gdgroups::render;
-use gdgroups::sandbox::{Faults, Sandbox, SandboxConfig, SeedGroup};
+use gdgroups_sandbox::{Faults, Group as SandboxGroup, Sandbox, SandboxConfig, SeedGroup};
 
 /// The injected one-way-to-answer delay of every request: one round trip.
 const LATENCY_MS: u64 = 20;
@@ -101,7 +101,7 @@ struct Series {
     diffs: Vec<Duration>,
     client_cpu_ms: f64,
     sandbox_cpu_ms: f64,
-    stats: Option<gdgroups::sandbox::Stats>,
+    stats: Option<gdgroups_sandbox::Stats>,
 }
 
 impl Series {
@@ -124,7 +124,7 @@ struct Timed {
     diff: Duration,
     client_cpu_ms: f64,
     sandbox_cpu_ms: f64,
-    stats: gdgroups::sandbox::Stats,
+    stats: gdgroups_sandbox::Stats,
 }
 
 struct Quiet;
@@ -207,7 +207,16 @@ fn main() {
 
 fn sandbox(seed: &[Group], faults: Faults, max_page_size: Option<usize>) -> Sandbox {
     Sandbox::spawn(SandboxConfig {
-        seed: seed.iter().cloned().map(SeedGroup::new).collect(),
+        seed: seed
+            .iter()
+            .map(|g| {
+                SeedGroup::new(SandboxGroup {
+                    id: g.id.clone(),
+                    name: g.name.clone(),
+                    parents: g.parents.clone(),
+                })
+            })
+            .collect(),
         faults,
         max_page_size,
         ..SandboxConfig::default()

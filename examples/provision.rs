@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use gdgroups::apply::Outcome;
 use gdgroups::gooddata::{ClientConfig, Token};
 use gdgroups::provision::{GroupRecord, Provisioner};
-use gdgroups::sandbox::{Sandbox, SandboxConfig};
+use gdgroups_sandbox::{Sandbox, SandboxConfig};
 
 fn main() -> ExitCode {
     // Log every operation, the way the Python library's users subscribe a logger.

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use gdgroups::context::Context;
-use gdgroups::sandbox::{self, Sandbox, SandboxConfig};
+use gdgroups_sandbox::{self as sandbox, Sandbox, SandboxConfig};
 
 fn main() -> ExitCode {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");

@@ -12,10 +12,21 @@ use crate::output::ColorChoice;
 #[command(
     name = "gdgroups",
     version = crate::LONG_VERSION,
-    propagate_version = true,
-    after_help = "Credentials: GDGROUPS_HOST / GDGROUPS_TOKEN (or GOODDATA_HOST / GOODDATA_TOKEN).\n\
-                  Try it without an account: `gdgroups sandbox` in one terminal, then\n\
-                  `GDGROUPS_HOST=http://127.0.0.1:3000 GDGROUPS_TOKEN=sandbox gdgroups plan` in another."
+    propagate_version = true
+)]
+#[cfg_attr(
+    feature = "sandbox",
+    command(
+        after_help = "Credentials: GDGROUPS_HOST / GDGROUPS_TOKEN (or GOODDATA_HOST / GOODDATA_TOKEN).\n\
+                      Try it without an account: `gdgroups sandbox` in one terminal, then\n\
+                      `GDGROUPS_HOST=http://127.0.0.1:3000 GDGROUPS_TOKEN=sandbox gdgroups plan` in another."
+    )
+)]
+#[cfg_attr(
+    not(feature = "sandbox"),
+    command(
+        after_help = "Credentials: GDGROUPS_HOST / GDGROUPS_TOKEN (or GOODDATA_HOST / GOODDATA_TOKEN)."
+    )
 )]
 pub struct Cli {
     /// Options for every command.
@@ -128,6 +139,7 @@ pub enum Command {
     #[command(after_help = "Example:\n  gdgroups schema > groups.schema.json")]
     Schema,
     /// Run a local, in-memory GoodData user-group API to try gdgroups or test against.
+    #[cfg(feature = "sandbox")]
     #[command(
         after_help = "Example:\n  gdgroups sandbox --seed examples/seed.yaml\n  GDGROUPS_HOST=http://127.0.0.1:3000 GDGROUPS_TOKEN=sandbox gdgroups plan -f examples/groups.yaml"
     )]
@@ -372,6 +384,7 @@ pub struct ShowArgs {
 }
 
 /// `gdgroups sandbox`.
+#[cfg(feature = "sandbox")]
 #[derive(Debug, Args)]
 pub struct SandboxArgs {
     /// Address to listen on.
@@ -380,7 +393,12 @@ pub struct SandboxArgs {
     /// The bearer token the sandbox accepts.
     #[arg(long, value_name = "TOKEN", default_value = "sandbox")]
     pub token: String,
-    /// A groups file to start from (with optional `members:` per group).
+    /// The user the token belongs to (`GET /api/v1/profile`); when the seed does not name it,
+    /// it is created in the bootstrap group, which holds organization MANAGE.
+    #[arg(long, value_name = "USER", default_value = "admin")]
+    pub token_user: String,
+    /// A groups file to start from: groups with optional `members:` and permissions, and
+    /// optionally `users:`, `workspaces:` and `data_sources:` (see the README).
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
     /// Cap on the page size of listings (a server may answer with smaller pages than asked).
@@ -409,8 +427,9 @@ pub struct SandboxArgs {
     /// milliseconds (reads stay quick), to try Ctrl-C during an apply.
     #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=MAX_DELAY_MS))]
     pub write_answer_delay_ms: u64,
-    /// Behave like an older server without the user-management actions: they answer 404, so
-    /// plans show the impact of deletes as unknown.
+    /// Behave like an older server without the user-management listings (the groups with
+    /// their user counts and permissions, and members): they answer 404, so plans show the
+    /// impact of deletes as unknown.
     #[arg(long)]
     pub without_user_management: bool,
     /// Serve HTTPS with this PEM certificate chain (server certificate first); needs --tls-key.
@@ -422,8 +441,10 @@ pub struct SandboxArgs {
 }
 
 /// The longest injected delay: an hour.
+#[cfg(feature = "sandbox")]
 const MAX_DELAY_MS: u64 = 3_600_000;
 
+#[cfg(feature = "sandbox")]
 fn parse_page_size(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
         Ok(n) if (1..=100_000).contains(&n) => Ok(n),
@@ -432,6 +453,7 @@ fn parse_page_size(text: &str) -> Result<usize, String> {
 }
 
 /// `N/WINDOW` with a window of at most a day.
+#[cfg(feature = "sandbox")]
 fn parse_rate_limit(text: &str) -> Result<(u32, std::time::Duration), String> {
     let (count, window) = crate::sandbox::parse_rate_limit(text)?;
     if window > std::time::Duration::from_secs(86_400) {
@@ -440,6 +462,7 @@ fn parse_rate_limit(text: &str) -> Result<(u32, std::time::Duration), String> {
     Ok((count, window))
 }
 
+#[cfg(feature = "sandbox")]
 fn parse_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),

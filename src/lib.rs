@@ -3,7 +3,11 @@
 //!
 //! Data flows one way: `groups.yaml` is parsed into [`desired::Desired`], the API client reads
 //! [`live::Live`], [`plan::compute`] diffs them without any I/O, and the plan is rendered
-//! ([`render`]) or carried out ([`apply`]). [`sandbox`] is a local GoodData user-group API.
+//! ([`render`]) or carried out ([`apply`]).
+//!
+//! With the default feature `sandbox`, [`sandbox`] is the local GoodData user-group API of the
+//! `gdgroups-sandbox` crate and `gdgroups sandbox` serves it; without it (`default-features =
+//! false`) neither the library nor the binary pulls in a server.
 
 pub mod access;
 pub mod apply;
@@ -22,7 +26,10 @@ pub mod output;
 pub mod plan;
 pub mod provision;
 pub mod render;
-pub mod sandbox;
+/// The local GoodData user-group API (the `gdgroups-sandbox` crate), behind the default
+/// feature `sandbox`.
+#[cfg(feature = "sandbox")]
+pub use gdgroups_sandbox as sandbox;
 
 use std::ffi::OsString;
 
@@ -112,7 +119,7 @@ async fn dispatch(command: &Command, ctx: &Ctx<'_>) -> Result<Exit, Error> {
     // Listening starts here, before any work, so an early signal is not lost to a task that
     // has not run yet. Not for the sandbox: Ctrl-C is how a user stops it, successfully, and
     // SIGTERM keeps its default action there.
-    let watcher = (!matches!(command, Command::Sandbox(_))).then(|| {
+    let watcher = (!is_sandbox(command)).then(|| {
         tokio::spawn(watch_signals(
             Signals::new(),
             cancel.clone(),
@@ -128,12 +135,25 @@ async fn dispatch(command: &Command, ctx: &Ctx<'_>) -> Result<Exit, Error> {
         Command::Dump(args) => commands::dump::run(args, ctx).await,
         Command::Plan(args) => commands::plan::run(args, ctx).await,
         Command::Apply(args) => commands::apply::run(args, ctx, &cancel).await,
+        #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => commands::sandbox::run(args, ctx).await,
     };
     if let Some(watcher) = watcher {
         watcher.abort();
     }
     result
+}
+
+fn is_sandbox(command: &Command) -> bool {
+    #[cfg(feature = "sandbox")]
+    {
+        matches!(command, Command::Sandbox(_))
+    }
+    #[cfg(not(feature = "sandbox"))]
+    {
+        let _ = command;
+        false
+    }
 }
 
 /// Ctrl-C or SIGTERM (spec §5). Before the first write nothing needs finishing, so it exits

@@ -4,7 +4,7 @@
 //!
 //! ```
 //! use gdgroups::provision::{GroupRecord, Provisioner};
-//! # use gdgroups::sandbox::{Sandbox, SandboxConfig};
+//! # use gdgroups_sandbox::{Sandbox, SandboxConfig};
 //!
 //! # async fn demo(host: &str) -> Result<(), gdgroups::error::Error> {
 //! // Against GoodData: Provisioner::new("https://acme.cloud.gooddata.com", &token)?
@@ -285,7 +285,7 @@ impl Provisioner {
     /// Reads the live groups and computes the plan for `desired` (no changes are made).
     ///
     /// ```
-    /// # use gdgroups::sandbox::{Sandbox, SandboxConfig};
+    /// # use gdgroups_sandbox::{Sandbox, SandboxConfig};
     /// use gdgroups::provision::Provisioner;
     ///
     /// # async fn demo(host: &str) -> Result<(), gdgroups::error::Error> {

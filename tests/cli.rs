@@ -256,6 +256,96 @@ fn quiet_and_verbose() {
     );
 }
 
+/// `gdgroups sandbox` prints how to try it from another terminal, and what it suggests works
+/// pasted into a shell in the directory it was started in: the example file in a checkout of the
+/// repository (whose root has no groups.yaml), otherwise a groups.yaml made first, from the
+/// sandbox's groups when it was seeded, or from scratch.
+#[test]
+fn the_sandbox_banner_suggests_commands_that_work_where_it_started() {
+    use std::io::BufRead as _;
+
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    for (checkout, seed, expected) in [
+        (true, None, "gdgroups plan -f examples/groups.yaml"),
+        (false, Some("seed.yaml"), "gdgroups dump -o groups.yaml"),
+        (false, None, "printf 'groups:"),
+    ] {
+        let dir = tempfile::tempdir().expect("dir");
+        if checkout {
+            fs_err::create_dir(dir.path().join("examples")).expect("mkdir");
+            fs_err::copy(
+                format!("{examples}/groups.yaml"),
+                dir.path().join("examples/groups.yaml"),
+            )
+            .expect("copy");
+        }
+        let mut args = vec![
+            "sandbox".to_string(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+        ];
+        if let Some(seed) = seed {
+            args.extend(["--seed".into(), format!("{examples}/{seed}")]);
+        }
+        let mut sandbox = std::process::Command::new(env!("CARGO_BIN_EXE_gdgroups"))
+            .args(&args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut banner = String::new();
+        let lines = std::io::BufReader::new(sandbox.stderr.take().expect("stderr")).lines();
+        for line in lines {
+            let line = line.expect("stderr");
+            banner.push_str(&line);
+            banner.push('\n');
+            if line.contains("Ctrl-C stops it") {
+                break;
+            }
+        }
+        // The indented lines after "In another terminal:", pasted into one shell.
+        let script: Vec<&str> = banner
+            .lines()
+            .skip_while(|line| !line.starts_with("In another terminal:"))
+            .skip(1)
+            .take_while(|line| line.starts_with("  "))
+            .map(str::trim)
+            .collect();
+        let gdgroups = std::path::Path::new(env!("CARGO_BIN_EXE_gdgroups"));
+        let path = format!(
+            "{}:{}",
+            gdgroups.parent().expect("bin dir").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let shell = std::process::Command::new("sh")
+            .args(["-e", "-c", &script.join("\n")])
+            .current_dir(dir.path())
+            .env("PATH", path)
+            .env("HOME", dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("GDGROUPS_HOST")
+            .env_remove("GDGROUPS_TOKEN")
+            .output()
+            .expect("sh runs");
+        let _ = sandbox.kill();
+        let _ = sandbox.wait();
+        assert!(
+            script.get(1).is_some_and(|step| step.starts_with(expected)),
+            "{banner}"
+        );
+        assert!(script[0].starts_with("export GDGROUPS_HOST="), "{banner}");
+        assert!(
+            shell.status.success(),
+            "{banner}\n--- stdout\n{}\n--- stderr\n{}",
+            String::from_utf8_lossy(&shell.stdout),
+            String::from_utf8_lossy(&shell.stderr)
+        );
+    }
+}
+
 #[test]
 fn no_changes_names_the_file_that_was_used() {
     let env = Env::new(&[Group::new("a")]);

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use gdgroups::group::Group;
-use gdgroups::sandbox::SandboxConfig;
+use gdgroups_sandbox::SandboxConfig;
 
 use crate::common::{Env, TOKEN, redact, seed};
 

@@ -8,7 +8,7 @@ use gdgroups::gooddata::{ClientConfig, Token};
 use gdgroups::group::Group;
 use gdgroups::plan::safety::Thresholds;
 use gdgroups::provision::{GroupRecord, IncrementalRecord, Provisioner};
-use gdgroups::sandbox::{Faults, Sandbox, SandboxConfig};
+use gdgroups_sandbox::{Faults, Sandbox, SandboxConfig};
 
 use crate::common::{TOKEN, seed};
 
@@ -36,8 +36,7 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 }
 
 fn managed(sandbox: &Sandbox) -> Vec<Group> {
-    sandbox
-        .groups()
+    crate::common::live_groups(sandbox)
         .into_iter()
         .filter(|g| g.id != "adminGroup")
         .collect()

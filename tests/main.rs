@@ -13,5 +13,6 @@ mod malformed;
 mod resilience;
 mod review;
 mod safety;
+mod sandbox;
 mod secrets;
 mod tls;

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use gdgroups::group::Group;
-use gdgroups::sandbox::{Faults, SandboxConfig};
+use gdgroups_sandbox::{Faults, SandboxConfig};
 
 use crate::common::{Env, TOKEN, seed};
 

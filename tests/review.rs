@@ -67,7 +67,8 @@ fn a_saved_plan_applied_twice_says_it_was_already_applied() {
     assert!(!again.stderr.contains("stale"), "{}", again.stderr);
     assert_eq!(env.sandbox.groups(), after, "nothing changed");
     // Anything else that moved is still stale.
-    env.sandbox.upsert_group(Group::new("newcomer"));
+    env.sandbox
+        .upsert_group(gdgroups_sandbox::Group::new("newcomer"));
     let moved = env.run(&["apply", "plan.json"]).expect(4);
     assert!(
         moved.stderr.contains("the plan is stale"),
@@ -81,9 +82,10 @@ fn a_stale_plan_is_refused_and_names_what_moved() {
     let env = env();
     env.run(&["plan", "--out", "plan.json"]).expect(0);
     // Another client changes the organization after the review.
-    env.sandbox.upsert_group(Group::new("newcomer"));
     env.sandbox
-        .upsert_group(Group::new("stable").with_name("Renamed elsewhere"));
+        .upsert_group(gdgroups_sandbox::Group::new("newcomer"));
+    env.sandbox
+        .upsert_group(gdgroups_sandbox::Group::new("stable").with_name("Renamed elsewhere"));
     env.sandbox.remove_group("legacy");
     let before = env.sandbox.groups();
     let apply = env.run(&["apply", "plan.json"]).expect(4);
@@ -237,15 +239,18 @@ fn a_change_in_place_makes_the_plan_stale() {
     type Change = fn(&Env);
     let changes: [(&str, Change); 3] = [
         ("a rename only", |env| {
-            env.sandbox
-                .upsert_group(Group::new("stable").with_name("Renamed elsewhere"));
+            env.sandbox.upsert_group(crate::common::to_sandbox(
+                &Group::new("stable").with_name("Renamed elsewhere"),
+            ));
         }),
         ("a re-parent only", |env| {
-            env.sandbox
-                .upsert_group(Group::new("stable").with_parents(["analysts"]));
+            env.sandbox.upsert_group(crate::common::to_sandbox(
+                &Group::new("stable").with_parents(["analysts"]),
+            ));
         }),
         ("a name removed only", |env| {
-            env.sandbox.upsert_group(Group::new("analysts"));
+            env.sandbox
+                .upsert_group(crate::common::to_sandbox(&Group::new("analysts")));
         }),
     ];
     for (what, change) in changes {

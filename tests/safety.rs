@@ -1,7 +1,7 @@
 //! Protection, ignore globs, incremental loads and delete impact, end to end.
 
 use gdgroups::group::Group;
-use gdgroups::sandbox::{SandboxConfig, SeedGroup};
+use gdgroups_sandbox::{Group as SandboxGroup, SandboxConfig, SeedGroup};
 
 use crate::common::{Env, TOKEN};
 
@@ -92,15 +92,10 @@ fn incremental_loads_touch_only_listed_groups() {
 #[test]
 fn deletes_show_member_counts_and_children() {
     let seed = vec![
-        SeedGroup {
-            group: Group::new("legacy"),
-            members: vec!["ann".into(), "bob".into(), "carl".into()],
-        },
-        SeedGroup {
-            group: Group::new("kid").with_parents(["legacy"]),
-            members: vec![],
-        },
-    ];
+        SeedGroup::new(SandboxGroup::new("legacy")).with_members(["ann", "bob", "carl"]),
+        SeedGroup::new(SandboxGroup::new("kid").with_parents(["legacy"])),
+    ]
+    .into();
     let env = Env::with_config(SandboxConfig {
         token: TOKEN.into(),
         seed,
@@ -130,12 +125,10 @@ fn without_user_management_the_impact_of_a_delete_is_unknown() {
     let env = Env::with_config(SandboxConfig {
         token: TOKEN.into(),
         seed: vec![
-            SeedGroup {
-                group: Group::new("legacy"),
-                members: vec!["ann".into(), "bob".into(), "carl".into()],
-            },
-            SeedGroup::new(Group::new("kid").with_parents(["legacy"])),
-        ],
+            SeedGroup::new(SandboxGroup::new("legacy")).with_members(["ann", "bob", "carl"]),
+            SeedGroup::new(SandboxGroup::new("kid").with_parents(["legacy"])),
+        ]
+        .into(),
         user_management: false,
         ..SandboxConfig::default()
     });
@@ -290,7 +283,8 @@ fn an_unknown_bootstrap_group_holds_every_delete_until_it_is_named() {
     assert_eq!(ids, ["a", "rootGroup"]);
 
     // Or listed under `protected:`.
-    env.sandbox.upsert_group(Group::new("old"));
+    env.sandbox
+        .upsert_group(crate::common::to_sandbox(&Group::new("old")));
     env.write(
         "groups.yaml",
         "protected: [rootGroup]\ngroups:\n  - id: a\n",

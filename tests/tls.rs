@@ -131,7 +131,7 @@ fn unreadable_or_invalid_pem_names_the_file() {
 /// without it.
 #[test]
 fn plan_over_https_with_a_private_ca() {
-    use gdgroups::sandbox::{Sandbox, SandboxConfig, TlsConfig};
+    use gdgroups_sandbox::{Sandbox, SandboxConfig, TlsConfig};
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
     let tls = TlsConfig::from_pem_files(&fixtures.join("server.pem"), &fixtures.join("server.key"))
         .expect("tls");

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod dump;
 pub mod man;
 pub mod plan;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod schema;
 pub mod show;

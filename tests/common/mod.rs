@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use gdgroups::group::Group;
-use gdgroups::sandbox::{Sandbox, SandboxConfig, SeedGroup};
+use gdgroups_sandbox::{Sandbox, SandboxConfig, Seed, SeedGroup};
 
 pub const TOKEN: &str = "test-token-3f9c";
 
@@ -35,13 +35,34 @@ impl Run {
     }
 }
 
-pub fn seed(groups: &[Group]) -> Vec<SeedGroup> {
+/// gdgroups' group as the sandbox's own type (the sandbox shares no code with gdgroups).
+pub fn to_sandbox(group: &Group) -> gdgroups_sandbox::Group {
+    gdgroups_sandbox::Group {
+        id: group.id.clone(),
+        name: group.name.clone(),
+        parents: group.parents.clone(),
+    }
+}
+
+/// The sandbox's group as gdgroups' type, to compare with what gdgroups declares.
+pub fn from_sandbox(group: gdgroups_sandbox::Group) -> Group {
+    Group {
+        id: group.id,
+        name: group.name,
+        parents: group.parents,
+    }
+}
+
+/// Every group the sandbox holds, the bootstrap group included, sorted by id.
+pub fn live_groups(sandbox: &Sandbox) -> Vec<Group> {
+    sandbox.groups().into_iter().map(from_sandbox).collect()
+}
+
+/// A seed of these groups, without members or permissions.
+pub fn seed(groups: &[Group]) -> Seed {
     groups
         .iter()
-        .map(|g| SeedGroup {
-            group: g.clone(),
-            members: Vec::new(),
-        })
+        .map(|g| SeedGroup::new(to_sandbox(g)))
         .collect()
 }
 
@@ -97,8 +118,7 @@ impl Env {
 
     /// The sandbox's groups, without the bootstrap group.
     pub fn groups(&self) -> Vec<Group> {
-        self.sandbox
-            .groups()
+        live_groups(&self.sandbox)
             .into_iter()
             .filter(|g| g.id != "adminGroup")
             .collect()

@@ -1,19 +1,34 @@
-//! The sandbox's in-memory organization: user groups, their parents and their members, and the
-//! rules the real server enforces on every change (ids, existing parents, no cycles, a
-//! read-only bootstrap group).
+//! The sandbox's in-memory organization: user groups with their parents, users and their
+//! memberships, workspaces (with parents), data sources, and what each user and group may reach
+//! directly; plus the rules the real server enforces on every change (ids, existing parents, no
+//! cycles, a read-only bootstrap group, existing assignees and targets).
 //!
 //! The HTTP layer only translates requests into calls here and [`StoreError`]s into problems,
-//! so every rule lives in one place and the direct test edits of [`super::Sandbox`] share it.
+//! so every rule lives in one place and the direct test edits of [`crate::Sandbox`] share it.
+//! Memberships are kept on both sides (a group's members, a user's groups) and changed only
+//! together, so both listings stay cheap and agree.
+
+mod access;
+mod people;
+mod table;
+
+pub(crate) use access::Grants;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use crate::group::{Group, MAX_NAME_CHARS, is_valid_id};
+use crate::access::{Access, OrganizationPermission};
+use crate::catalog::{DataSource, Workspace};
+use crate::group::{Group, ID_PATTERN, MAX_NAME_CHARS, is_valid_id};
+use crate::user::User;
+use table::Table;
 
 /// Why a change was refused; the HTTP layer maps each kind to its status code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum StoreError {
-    /// 404: the group does not exist.
+    /// 404 with the server's generic detail: the group does not exist.
     NotFound,
+    /// 404 naming what is missing (a user, workspace or data source in a request body).
+    Missing(String),
     /// 409: a group with this id already exists.
     Conflict(String),
     /// 400: the change breaks a rule (missing parent, cycle, bad id, bootstrap group).
@@ -25,8 +40,20 @@ pub(crate) enum StoreError {
 struct Stored {
     name: Option<String>,
     parents: BTreeSet<String>,
-    /// User ids; only seeds and direct edits set them (the entity API cannot).
+    /// User ids; each of these users lists this group among its groups.
     members: BTreeSet<String>,
+    /// What the group may reach directly.
+    access: Access,
+}
+
+/// One stored user.
+#[derive(Debug, Clone, Default)]
+struct StoredUser {
+    user: User,
+    /// Group ids; each of these groups lists this user among its members.
+    groups: BTreeSet<String>,
+    /// What the user may reach directly.
+    access: Access,
 }
 
 /// A change of some fields of a group (PATCH semantics).
@@ -52,26 +79,34 @@ pub(crate) struct ManagementRow {
     pub group: Group,
     pub user_count: usize,
     pub organization_admin: bool,
+    pub access: Access,
 }
 
-/// The organization's groups.
+/// The organization.
 #[derive(Debug)]
 pub(crate) struct Store {
-    groups: BTreeMap<String, Stored>,
-    /// Ids in ascending order, rebuilt lazily after a write so that reading page `p` is an
-    /// index into a vector instead of a walk over every group before it.
-    sorted_ids: Option<Vec<String>>,
+    groups: Table<Stored>,
+    users: Table<StoredUser>,
+    workspaces: Table<Workspace>,
+    data_sources: Table<DataSource>,
     bootstrap: String,
 }
 
 impl Store {
-    /// An organization holding only the bootstrap group.
+    /// An organization holding only the bootstrap group, which holds organization `MANAGE`.
     pub(crate) fn new(bootstrap: &str) -> Self {
-        let mut groups = BTreeMap::new();
-        groups.insert(bootstrap.to_string(), Stored::default());
+        let mut groups = Table::default();
+        let mut stored = Stored::default();
+        stored
+            .access
+            .organization
+            .insert(OrganizationPermission::Manage);
+        groups.insert(bootstrap.to_string(), stored);
         Self {
             groups,
-            sorted_ids: None,
+            users: Table::default(),
+            workspaces: Table::default(),
+            data_sources: Table::default(),
             bootstrap: bootstrap.to_string(),
         }
     }
@@ -81,38 +116,41 @@ impl Store {
         &self.bootstrap
     }
 
-    /// Inserts or replaces a group without any check, keeping its members when it existed.
+    /// Inserts or replaces a group without any check. `members: None` keeps the members of an
+    /// existing group; `Some` sets them (creating users that do not exist yet).
     pub(crate) fn upsert_unchecked(&mut self, group: Group, members: Option<BTreeSet<String>>) {
-        if !self.groups.contains_key(&group.id) {
-            // Only a new id moves positions; updates keep the page index valid.
-            self.sorted_ids = None;
-        }
-        let entry = self.groups.entry(group.id).or_default();
+        let id = group.id;
+        let entry = self.groups.entry_or_default(&id);
         entry.name = group.name;
         entry.parents = group.parents;
         if let Some(members) = members {
-            entry.members = members;
+            self.set_members(&id, &members);
         }
     }
 
-    /// Removes a group and every reference to it, without the bootstrap rule.
+    /// Removes a group and every reference to it (its children's parent, its members' group),
+    /// with its permissions, without the bootstrap rule.
     pub(crate) fn remove_unchecked(&mut self, id: &str) -> bool {
-        if self.groups.remove(id).is_none() {
+        let Some(removed) = self.groups.remove(id) else {
             return false;
-        }
+        };
         // Children lose the parent: the one O(n) step, acceptable for a delete.
         for stored in self.groups.values_mut() {
             stored.parents.remove(id);
         }
-        self.sorted_ids = None;
+        for member in &removed.members {
+            if let Some(user) = self.users.get_mut(member) {
+                user.groups.remove(id);
+            }
+        }
         true
     }
 
     /// Checks that every parent exists and that there is no cycle; for seeding and tests.
     pub(crate) fn check_consistency(&self) -> Result<(), String> {
-        for (id, stored) in &self.groups {
+        for (id, stored) in self.groups.iter() {
             for parent in &stored.parents {
-                if !self.groups.contains_key(parent) {
+                if !self.groups.contains(parent) {
                     return Err(format!(
                         "group `{id}` has parent `{parent}`, which does not exist"
                     ));
@@ -133,12 +171,6 @@ impl Store {
         self.groups.get(id).map(|stored| to_group(id, stored))
     }
 
-    pub(crate) fn members(&self, id: &str) -> Option<Vec<String>> {
-        self.groups
-            .get(id)
-            .map(|stored| stored.members.iter().cloned().collect())
-    }
-
     /// Every group, ascending by id.
     pub(crate) fn all(&self) -> Vec<Group> {
         self.groups
@@ -150,42 +182,24 @@ impl Store {
     /// The groups at positions `offset..offset + len` of the ascending (or, with `descending`,
     /// descending) id order.
     pub(crate) fn page(&mut self, offset: usize, len: usize, descending: bool) -> Vec<Group> {
-        let total = self.groups.len();
-        if offset >= total {
-            return Vec::new();
-        }
-        let end = offset.saturating_add(len).min(total);
-        let groups = &self.groups;
-        let ids = self
-            .sorted_ids
-            .get_or_insert_with(|| groups.keys().cloned().collect());
-        let range = if descending {
-            (total - end)..(total - offset)
-        } else {
-            offset..end
-        };
-        let mut page: Vec<Group> = ids[range]
-            .iter()
-            .filter_map(|id| groups.get(id).map(|stored| to_group(id, stored)))
-            .collect();
-        if descending {
-            page.reverse();
-        }
-        page
+        let ids = self.groups.page(offset, len, descending);
+        ids.iter().filter_map(|id| self.get(id)).collect()
     }
 
     /// Rows of the user-management listing for one page.
     pub(crate) fn management_page(&mut self, offset: usize, len: usize) -> Vec<ManagementRow> {
-        let page = self.page(offset, len, false);
-        page.into_iter()
-            .map(|group| {
-                let user_count = self.groups.get(&group.id).map_or(0, |s| s.members.len());
-                let organization_admin = group.id == self.bootstrap;
-                ManagementRow {
-                    group,
-                    user_count,
-                    organization_admin,
-                }
+        let ids = self.groups.page(offset, len, false);
+        ids.iter()
+            .filter_map(|id| {
+                let stored = self.groups.get(id)?;
+                Some(ManagementRow {
+                    group: to_group(id, stored),
+                    user_count: stored.members.len(),
+                    organization_admin: self
+                        .group_organization(id)
+                        .contains(&OrganizationPermission::Manage),
+                    access: stored.access.clone(),
+                })
             })
             .collect()
     }
@@ -193,7 +207,7 @@ impl Store {
     /// POST: a new group.
     pub(crate) fn create(&mut self, group: Group) -> Result<Group, StoreError> {
         check_fields(&group)?;
-        if self.groups.contains_key(&group.id) {
+        if self.groups.contains(&group.id) {
             return Err(StoreError::Conflict(format!(
                 "A user group with id `{}` already exists.",
                 group.id
@@ -203,7 +217,7 @@ impl Store {
             return Err(self_parent(&group.id));
         }
         self.check_parents_exist(&group.parents)?;
-        self.upsert_unchecked(group.clone(), Some(BTreeSet::new()));
+        self.upsert_unchecked(group.clone(), None);
         Ok(group)
     }
 
@@ -234,7 +248,8 @@ impl Store {
         Ok(group)
     }
 
-    /// DELETE: removes the group, from its children's parents and with its member list.
+    /// DELETE: removes the group, from its children's parents, with its memberships and its
+    /// permissions.
     pub(crate) fn delete(&mut self, id: &str) -> Result<(), StoreError> {
         self.check_writable(id)?;
         self.remove_unchecked(id);
@@ -242,10 +257,11 @@ impl Store {
     }
 
     /// PUT of the layout: the given groups become the whole organization. Groups left out are
-    /// deleted (with their members); the bootstrap group stays even when left out, because the
-    /// organization cannot exist without it.
+    /// deleted (with their memberships and permissions); the bootstrap group stays even when
+    /// left out, because the organization cannot exist without it. Groups that stay keep their
+    /// members and permissions.
     pub(crate) fn replace_all(&mut self, groups: Vec<Group>) -> Result<(), StoreError> {
-        let mut next: BTreeMap<String, Stored> = BTreeMap::new();
+        let mut next: BTreeMap<String, Group> = BTreeMap::new();
         for group in groups {
             check_fields(&group)?;
             if group.parents.contains(&group.id) {
@@ -257,37 +273,36 @@ impl Store {
                     group.id
                 )));
             }
-            let members = self
-                .groups
-                .get(&group.id)
-                .map(|stored| stored.members.clone())
-                .unwrap_or_default();
-            next.insert(
-                group.id,
-                Stored {
-                    name: group.name,
-                    parents: group.parents,
-                    members,
-                },
-            );
+            next.insert(group.id.clone(), group);
         }
         if !next.contains_key(&self.bootstrap)
-            && let Some(stored) = self.groups.get(&self.bootstrap)
+            && let Some(bootstrap) = self.get(&self.bootstrap)
         {
-            next.insert(self.bootstrap.clone(), stored.clone());
+            next.insert(self.bootstrap.clone(), bootstrap);
         }
-        let candidate = Self {
-            groups: next,
-            sorted_ids: None,
-            bootstrap: self.bootstrap.clone(),
-        };
+        // The rules are checked on the parent graph alone before anything changes.
+        let mut candidate = Self::new(&self.bootstrap);
+        for group in next.values() {
+            candidate.upsert_unchecked(group.clone(), None);
+        }
         candidate.check_consistency().map_err(StoreError::Invalid)?;
-        *self = candidate;
+        let gone: Vec<String> = self
+            .groups
+            .iter()
+            .map(|(id, _)| id.clone())
+            .filter(|id| !next.contains_key(id))
+            .collect();
+        for id in gone {
+            self.remove_unchecked(&id);
+        }
+        for group in next.into_values() {
+            self.upsert_unchecked(group, None);
+        }
         Ok(())
     }
 
     fn check_writable(&self, id: &str) -> Result<(), StoreError> {
-        if !self.groups.contains_key(id) {
+        if !self.groups.contains(id) {
             return Err(StoreError::NotFound);
         }
         if id == self.bootstrap {
@@ -301,7 +316,7 @@ impl Store {
     fn check_parents_exist(&self, parents: &BTreeSet<String>) -> Result<(), StoreError> {
         let missing: Vec<&str> = parents
             .iter()
-            .filter(|p| !self.groups.contains_key(p.as_str()))
+            .filter(|p| !self.groups.contains(p))
             .map(String::as_str)
             .collect();
         if missing.is_empty() {
@@ -326,6 +341,21 @@ impl Store {
             )));
         }
         Ok(())
+    }
+
+    /// `id` and every group above it, each once.
+    fn with_ancestors<'a>(&'a self, id: &'a str) -> BTreeSet<&'a str> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![id];
+        while let Some(current) = stack.pop() {
+            if !seen.insert(current) {
+                continue;
+            }
+            if let Some(stored) = self.groups.get(current) {
+                stack.extend(stored.parents.iter().map(String::as_str));
+            }
+        }
+        seen
     }
 
     /// If `id` is an ancestor of one of `parents` (following the stored parent edges), giving
@@ -388,7 +418,7 @@ fn self_parent(id: &str) -> StoreError {
 fn check_fields(group: &Group) -> Result<(), StoreError> {
     if !is_valid_id(&group.id) {
         return Err(StoreError::Invalid(format!(
-            "The id `{}` is invalid: it must match ^(?!\\.)[.A-Za-z0-9_-]{{1,255}}$.",
+            "The id `{}` is invalid: it must match {ID_PATTERN}.",
             group.id
         )));
     }
@@ -403,7 +433,7 @@ fn check_fields(group: &Group) -> Result<(), StoreError> {
     }
     if let Some(bad) = group.parents.iter().find(|p| !is_valid_id(p)) {
         return Err(StoreError::Invalid(format!(
-            "The parent id `{bad}` is invalid: it must match ^(?!\\.)[.A-Za-z0-9_-]{{1,255}}$."
+            "The parent id `{bad}` is invalid: it must match {ID_PATTERN}."
         )));
     }
     Ok(())
@@ -457,7 +487,7 @@ mod tests {
         s.replace_all(vec![Group::new("a").with_name("A")]).unwrap();
         let ids: Vec<_> = s.all().into_iter().map(|g| g.id).collect();
         assert_eq!(ids, ["a", "adminGroup"]);
-        assert_eq!(s.members("a").unwrap(), ["u1"]);
+        assert_eq!(s.members("a").unwrap(), [crate::user::User::new("u1")]);
         let err = s
             .replace_all(vec![Group::new("x").with_parents(["y"])])
             .unwrap_err();

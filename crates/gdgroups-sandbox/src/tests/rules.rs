@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::{call, call_with, get, group_doc, start, start_recorded};
 use crate::group::Group;
-use crate::sandbox::{Sandbox, SandboxConfig, SeedGroup};
+use crate::{Sandbox, SandboxConfig, SeedGroup};
 
 const GROUPS: &str = "/api/v1/entities/userGroups";
 
@@ -304,12 +304,10 @@ async fn bootstrap_group_is_read_only() {
 async fn delete_cascades_to_children_and_members() {
     let sandbox = start(SandboxConfig {
         seed: vec![
-            SeedGroup {
-                group: Group::new("parent"),
-                members: vec!["alice".into(), "bob".into()],
-            },
+            SeedGroup::new(Group::new("parent")).with_members(["alice", "bob"]),
             SeedGroup::new(Group::new("child").with_parents(["parent", "adminGroup"])),
-        ],
+        ]
+        .into(),
         ..SandboxConfig::default()
     })
     .await;
@@ -317,9 +315,11 @@ async fn delete_cascades_to_children_and_members() {
     assert_eq!(usage.header("content-type"), Some("application/json"));
     assert_eq!(
         usage.json(),
+        // The token's user (`admin`) is in the bootstrap group, which holds organization
+        // MANAGE, and so does `child`, through its parent.
         json!({"totalCount": 3, "userGroups": [
-            {"id": "adminGroup", "organizationAdmin": true, "userCount": 0, "workspaces": [], "dataSources": []},
-            {"id": "child", "organizationAdmin": false, "userCount": 0, "workspaces": [], "dataSources": []},
+            {"id": "adminGroup", "organizationAdmin": true, "userCount": 1, "workspaces": [], "dataSources": []},
+            {"id": "child", "organizationAdmin": true, "userCount": 0, "workspaces": [], "dataSources": []},
             {"id": "parent", "organizationAdmin": false, "userCount": 2, "workspaces": [], "dataSources": []},
         ]})
     );
@@ -369,10 +369,7 @@ async fn delete_cascades_to_children_and_members() {
 #[tokio::test]
 async fn without_user_management_its_actions_answer_like_an_unknown_route() {
     let sandbox = start(SandboxConfig {
-        seed: vec![SeedGroup {
-            group: Group::new("parent"),
-            members: vec!["alice".into()],
-        }],
+        seed: vec![SeedGroup::new(Group::new("parent")).with_members(["alice"])].into(),
         user_management: false,
         ..SandboxConfig::default()
     })
@@ -500,7 +497,7 @@ async fn stats_count_by_route_template() {
     get(&sandbox, GROUPS).await;
     assert_eq!(sandbox.stats().total(), 1);
     sandbox.reset_stats();
-    assert_eq!(sandbox.stats(), crate::sandbox::Stats::default());
+    assert_eq!(sandbox.stats(), crate::Stats::default());
 }
 
 #[tokio::test]
@@ -637,7 +634,7 @@ async fn parallel_creates_all_land() {
 #[test]
 fn spawn_serves_sync_callers_and_checks_the_seed() {
     let sandbox = Sandbox::spawn(SandboxConfig {
-        seed: super::recorded_seed(),
+        seed: super::recorded_seed().into(),
         ..SandboxConfig::default()
     })
     .expect("spawned");
@@ -651,7 +648,7 @@ fn spawn_serves_sync_callers_and_checks_the_seed() {
     assert_eq!(sandbox.stats().count("GET", GROUPS), 1);
 
     let broken = Sandbox::spawn(SandboxConfig {
-        seed: vec![SeedGroup::new(Group::new("a").with_parents(["missing"]))],
+        seed: vec![SeedGroup::new(Group::new("a").with_parents(["missing"]))].into(),
         ..SandboxConfig::default()
     });
     assert!(broken.is_err());
@@ -659,7 +656,8 @@ fn spawn_serves_sync_callers_and_checks_the_seed() {
         seed: vec![
             SeedGroup::new(Group::new("a").with_parents(["b"])),
             SeedGroup::new(Group::new("b").with_parents(["a"])),
-        ],
+        ]
+        .into(),
         ..SandboxConfig::default()
     });
     assert!(cyclic.unwrap_err().to_string().contains("cycle"));

@@ -4,14 +4,15 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use gdgroups::gooddata::{ApiError, Client, ClientConfig, Token};
+use gdgroups_sandbox::{Faults, Sandbox, SandboxConfig, TlsConfig, TlsError};
+
 use super::{recorded_seed, start};
-use crate::gooddata::{ApiError, Client, ClientConfig, Token};
-use crate::sandbox::{Faults, Sandbox, SandboxConfig, TlsConfig, TlsError};
 
 const GROUPS: &str = "/api/v1/entities/userGroups";
-const CA: &[u8] = include_bytes!("../../../tests/fixtures/tls/ca.pem");
-const SERVER_CERT: &[u8] = include_bytes!("../../../tests/fixtures/tls/server.pem");
-const SERVER_KEY: &[u8] = include_bytes!("../../../tests/fixtures/tls/server.key");
+const CA: &[u8] = include_bytes!("../fixtures/tls/ca.pem");
+const SERVER_CERT: &[u8] = include_bytes!("../fixtures/tls/server.pem");
+const SERVER_KEY: &[u8] = include_bytes!("../fixtures/tls/server.key");
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,10 +1,10 @@
 //! The sandbox over real HTTP: each test starts one on a free port and talks to it with reqwest.
 
-mod conformance;
 mod faults;
 mod paging;
+mod people;
+mod permissions;
 mod rules;
-mod tls;
 
 use std::net::{Ipv4Addr, SocketAddr};
 
@@ -34,9 +34,46 @@ pub(super) async fn start(config: SandboxConfig) -> Sandbox {
         .expect("sandbox starts")
 }
 
+/// An organization with users, workspaces, data sources and permissions, for the tests of
+/// spec §11's endpoints.
+pub(super) const ORGANIZATION: &str = "\
+groups:
+  - id: analysts
+    name: Analysts
+    members: [ann, bob]
+    workspaces:
+      sales: [VIEW]
+      finance: {permissions: [ANALYZE], hierarchy: [VIEW]}
+    data_sources: {warehouse: [USE]}
+  - id: juniors
+    parents: [analysts]
+  - id: legacy
+    members: [carl]
+    organization: [SELF_CREATE_TOKEN]
+users:
+  - {id: ann, name: Ann Analyst, email: ann@example.com, groups: [juniors]}
+  - {id: dora, firstname: Dora, lastname: Ops, workspaces: {sales: [MANAGE]}}
+workspaces:
+  - {id: company, name: Company}
+  - {id: sales, name: Sales, parent: company}
+  - {id: finance, parent: company}
+data_sources:
+  - {id: warehouse, name: Warehouse, type: SNOWFLAKE, schema: analytics}
+  - {id: lake}
+";
+
+/// A sandbox holding [`ORGANIZATION`], with `config` for the rest.
+pub(super) async fn start_organization(config: SandboxConfig) -> Sandbox {
+    start(SandboxConfig {
+        seed: crate::parse_seed("ORGANIZATION", ORGANIZATION).expect("the seed parses"),
+        ..config
+    })
+    .await
+}
+
 pub(super) async fn start_recorded() -> Sandbox {
     start(SandboxConfig {
-        seed: recorded_seed(),
+        seed: recorded_seed().into(),
         ..SandboxConfig::default()
     })
     .await

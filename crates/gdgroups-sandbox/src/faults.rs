@@ -34,7 +34,9 @@ pub struct Faults {
     /// Seed of the random generator; `None` seeds from the process's randomness.
     pub rng_seed: Option<u64>,
     /// Writes (POST, PUT, PATCH, DELETE) of these group ids are refused with a 500 problem,
-    /// every time: a deterministic partial failure for tests of apply's reporting.
+    /// every time: a deterministic partial failure for tests of apply's reporting. A write of a
+    /// group is one to its entity, its members or permissions, or an assign, revoke or
+    /// organization permission change naming it.
     pub refuse_writes: Vec<String>,
     /// Writes (POST, PUT, PATCH, DELETE) are carried out at once but answered only after this
     /// many milliseconds, while reads stay quick: changes held in flight (already visible in
@@ -233,39 +235,75 @@ fn is_write(method: &Method) -> bool {
     )
 }
 
-/// Passes the request on, or answers 500 when it writes a group listed in `refuse_writes`.
+/// Passes the request on, or answers 500 when it writes a group listed in `refuse_writes`: the
+/// group entity, its members or permissions, or an assign, revoke or organization permission
+/// change that names it as an assignee.
 async fn refused_write(request: Request, refused: &[String]) -> Result<Request, Response> {
     const GROUPS: &str = "/api/v1/entities/userGroups";
+    const MANAGEMENT: &str = "/api/v1/actions/userManagement/userGroups/";
+    const BULK: [&str; 3] = [
+        "/api/v1/actions/userManagement/assignPermissions",
+        "/api/v1/actions/userManagement/revokePermissions",
+        "/api/v1/actions/organization/managePermissions",
+    ];
     if !is_write(request.method()) {
         return Ok(request);
     }
     let path = request.uri().path().to_string();
-    let (request, id) = if let Some(id) = path
+    let in_path = path
         .strip_prefix(GROUPS)
         .and_then(|rest| rest.strip_prefix('/'))
-    {
-        (request, Some(id.to_string()))
-    } else if path == GROUPS {
-        // A create names its id in the body: read it, then hand the same bytes on.
+        .or_else(|| path.strip_prefix(MANAGEMENT))
+        .map(|rest| rest.split('/').next().unwrap_or(rest).to_string());
+    let (request, ids) = if let Some(id) = in_path {
+        (request, vec![id])
+    } else if path == GROUPS || BULK.contains(&path.as_str()) {
+        // The body names the groups: read it, then hand the same bytes on.
         let (parts, body) = request.into_parts();
         let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
             .await
             .unwrap_or_default();
-        let id = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .ok()
-            .and_then(|v| v["data"]["id"].as_str().map(str::to_string));
-        (Request::from_parts(parts, Body::from(bytes)), id)
+        let ids = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .map(|body| written_groups(&body))
+            .unwrap_or_default();
+        (Request::from_parts(parts, Body::from(bytes)), ids)
     } else {
-        (request, None)
+        (request, Vec::new())
     };
-    match id {
-        Some(id) if refused.contains(&id) => Err(Problem::new(
+    match ids.into_iter().find(|id| refused.contains(id)) {
+        Some(id) => Err(Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("Injected refusal: writes of `{id}` fail in this sandbox (refuse_writes)."),
         )
         .into_response()),
-        _ => Ok(request),
+        None => Ok(request),
     }
+}
+
+/// The groups a create, assign, revoke or organization permission body names.
+fn written_groups(body: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    let group_id = |assignee: &Value| {
+        (assignee["type"] == "userGroup")
+            .then(|| assignee["id"].as_str().map(str::to_string))
+            .flatten()
+    };
+    let mut ids: Vec<String> = body["data"]["id"]
+        .as_str()
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    if let Some(assignees) = body["assignees"].as_array() {
+        ids.extend(assignees.iter().filter_map(group_id));
+    }
+    if let Some(items) = body.as_array() {
+        ids.extend(
+            items
+                .iter()
+                .filter_map(|item| group_id(&item["assigneeIdentifier"])),
+        );
+    }
+    ids
 }
 
 fn too_many_requests(quota: &Quota, window: Duration) -> Response {

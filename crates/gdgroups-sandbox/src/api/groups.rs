@@ -12,37 +12,20 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::problem::Problem;
-use super::routes::{Exchange, Params, VND_JSON, checked_list, paging, params};
-use super::store::{NameChange, Patch, StoreError};
-use super::{Shared, lock};
-use crate::group::{Group, is_valid_id};
+use super::http::{
+    Exchange, PAGE_META, Params, VND_JSON, check_path_id, checked_list, entity_document,
+    list_document, list_query, params, require_json, store_problem,
+};
+use crate::group::{Group, ID_PATTERN, MAX_NAME_CHARS, is_valid_id};
+use crate::problem::Problem;
+use crate::store::{NameChange, Patch, Store};
+use crate::{Shared, lock};
 
 const INCLUDE_VALUES: &[&str] = &["userGroups", "parents", "ALL"];
-const META_VALUES: &[&str] = &["page", "all", "ALL"];
-const ID_RULE: &str = "^(?!\\.)[.A-Za-z0-9_-]{1,255}$";
 
 /// The only relationship of a user group is `parents`, so any accepted include asks for it.
 fn wants_parents(params: &Params) -> Result<bool, Problem> {
     Ok(!checked_list(params, "include", INCLUDE_VALUES)?.is_empty())
-}
-
-pub(crate) fn store_problem(error: StoreError) -> Problem {
-    match error {
-        StoreError::NotFound => Problem::not_found(),
-        StoreError::Conflict(detail) => Problem::new(StatusCode::CONFLICT, detail),
-        StoreError::Invalid(detail) => Problem::bad_request(detail),
-    }
-}
-
-fn check_path_id(id: &str) -> Result<(), Problem> {
-    if is_valid_id(id) {
-        Ok(())
-    } else {
-        Err(Problem::bad_request(format!(
-            "The id `{id}` in the path is invalid: it must match {ID_RULE}."
-        )))
-    }
 }
 
 /// One user group as a JSON:API resource. `links_base` adds `links.self` (list items and
@@ -73,23 +56,23 @@ pub(crate) fn resource(group: &Group, with_parents: bool, links_base: Option<&st
     Value::Object(object)
 }
 
-/// The parents referenced by `groups`, as `included` resources: de-duplicated and sorted by
-/// id; a parent is listed even when it is also in `data`, as the real server does.
-fn included(shared: &Shared, groups: &[Group], base: &str) -> Option<Value> {
-    let ids: BTreeSet<&String> = groups.iter().flat_map(|g| g.parents.iter()).collect();
-    if ids.is_empty() {
-        return None;
-    }
-    let store = lock(&shared.store);
-    let items: Vec<Value> = ids
-        .into_iter()
+/// The groups `ids` as `included` resources: de-duplicated and sorted by id, each with links
+/// and without relationships. A group is listed even when it is also in `data`, as the real
+/// server does.
+pub(crate) fn included<'a>(
+    store: &Store,
+    ids: impl IntoIterator<Item = &'a String>,
+    base: &str,
+) -> Vec<Value> {
+    let ids: BTreeSet<&String> = ids.into_iter().collect();
+    ids.into_iter()
         .filter_map(|id| store.get(id))
         .map(|g| resource(&g, false, Some(base)))
-        .collect();
-    Some(Value::Array(items))
+        .collect()
 }
 
-/// A single-entity document: `data` without links, `included` when asked for, `links.self`.
+/// A single-entity document: `data` without links, the parents in `included` when asked for,
+/// `links.self`.
 fn document(
     shared: &Shared,
     exchange: &Exchange,
@@ -97,22 +80,18 @@ fn document(
     with_parents: bool,
     self_url: &str,
 ) -> Value {
-    let mut body = Map::new();
-    body.insert("data".into(), resource(group, with_parents, None));
-    if with_parents
-        && let Some(items) = included(shared, std::slice::from_ref(group), &exchange.base)
-    {
-        body.insert("included".into(), items);
-    }
-    body.insert("links".into(), json!({ "self": self_url }));
-    Value::Object(body)
+    let included = if with_parents {
+        included(&lock(&shared.store), &group.parents, &exchange.base)
+    } else {
+        Vec::new()
+    };
+    entity_document(resource(group, with_parents, None), included, self_url)
 }
 
 /// `GET /api/v1/entities/userGroups`.
 ///
 /// Supported: `include`, `page`, `size` (capped by `max_page_size`), `metaInclude`, and `sort`
-/// by `id` (ascending or descending). `filter` is refused with 400 rather than ignored, so a
-/// client that relies on it notices.
+/// by `id` (ascending or descending). `filter` is refused with 400 rather than ignored.
 pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -120,99 +99,28 @@ pub(crate) async fn list(
     query: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let params = params(query)?;
-    let with_parents = wants_parents(&params)?;
-    let with_meta = !checked_list(&params, "metaInclude", META_VALUES)?.is_empty();
-    let descending = sort_descending(&params)?;
-    if params.iter().any(|(k, _)| k == "filter") {
-        return Err(Problem::bad_request(
-            "The sandbox does not support the `filter` parameter.",
-        ));
-    }
-    let paging = paging(&shared, &params)?;
+    let query = list_query(&shared, &params, INCLUDE_VALUES, &PAGE_META)?;
     let exchange = Exchange::new(&shared, &headers, &uri);
-    let (total, groups) = {
+    let (total, data, included) = {
         let mut store = lock(&shared.store);
-        (
-            store.len(),
-            store.page(paging.offset(), paging.size, descending),
-        )
-    };
-    let mut body = Map::new();
-    let data: Vec<Value> = groups
-        .iter()
-        .map(|g| resource(g, with_parents, Some(&exchange.base)))
-        .collect();
-    body.insert("data".into(), Value::Array(data));
-    if with_parents && let Some(items) = included(&shared, &groups, &exchange.base) {
-        body.insert("included".into(), items);
-    }
-    let next = format!(
-        "{}{}?{}",
-        exchange.base,
-        uri.path(),
-        with_page(uri.query().unwrap_or(""), paging.page.saturating_add(1))
-    );
-    body.insert(
-        "links".into(),
-        json!({ "self": exchange.self_url, "next": next }),
-    );
-    if with_meta {
-        body.insert(
-            "meta".into(),
-            json!({"page": {
-                "size": paging.size,
-                "number": paging.page,
-                "totalElements": total,
-                "totalPages": paging.total_pages(total),
-            }}),
-        );
-    }
-    Ok(exchange.json(StatusCode::OK, &Value::Object(body)))
-}
-
-fn sort_descending(params: &Params) -> Result<bool, Problem> {
-    let mut descending = false;
-    for (_, value) in params.iter().filter(|(k, _)| k == "sort") {
-        let mut parts = value.split(',').map(str::trim);
-        let property = parts.next().unwrap_or("");
-        let direction = parts.next().unwrap_or("asc");
-        if property != "id" || parts.next().is_some() {
-            return Err(Problem::bad_request(format!(
-                "The sandbox sorts only by `id` (`sort=id,asc` or `sort=id,desc`), not `{value}`."
-            )));
-        }
-        descending = match direction.to_ascii_lowercase().as_str() {
-            "asc" => false,
-            "desc" => true,
-            _ => {
-                return Err(Problem::bad_request(format!(
-                    "Invalid sort direction `{direction}`: expected `asc` or `desc`."
-                )));
-            }
-        };
-    }
-    Ok(descending)
-}
-
-/// The request's query string with `page` set to `page` (in place when present, appended
-/// otherwise), the way the server builds `links.next`.
-fn with_page(query: &str, page: usize) -> String {
-    let mut replaced = false;
-    let mut parts: Vec<String> = Vec::new();
-    for part in query.split('&').filter(|p| !p.is_empty()) {
-        if part.split('=').next() == Some("page") {
-            if !replaced {
-                parts.push(format!("page={page}"));
-                replaced = true;
-            }
+        let groups = store.page(query.paging.offset(), query.paging.size, query.descending);
+        let data: Vec<Value> = groups
+            .iter()
+            .map(|g| resource(g, query.include, Some(&exchange.base)))
+            .collect();
+        let included = if query.include {
+            included(
+                &store,
+                groups.iter().flat_map(|g| &g.parents),
+                &exchange.base,
+            )
         } else {
-            parts.push(part.to_string());
-        }
-    }
-    if !replaced {
-        parts.push(format!("page={page}"));
-    }
-    parts.join("&")
+            Vec::new()
+        };
+        (store.len(), data, included)
+    };
+    let body = list_document(&exchange, &uri, query, total, data, included);
+    Ok(exchange.json(StatusCode::OK, &body))
 }
 
 /// `GET /api/v1/entities/userGroups/{id}`.
@@ -337,36 +245,6 @@ pub(crate) async fn delete(
     Ok((StatusCode::NO_CONTENT, [(header::CONTENT_TYPE, VND_JSON)]).into_response())
 }
 
-/// Bodies must be JSON (`application/json` or the vendor type), as the server's
-/// `requestBody.content` declares; anything else is 415.
-pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), Problem> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
-    match content_type.as_deref() {
-        Some("application/json" | VND_JSON) => Ok(()),
-        Some(other) => Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!(
-                "Content type `{other}` is not supported; send application/json or {VND_JSON}."
-            ),
-        )),
-        None => Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!(
-                "The request has a body but no Content-Type; send application/json or {VND_JSON}."
-            ),
-        )),
-    }
-}
-
 /// A JSON field that may be absent, `null`, or set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Field {
@@ -433,7 +311,7 @@ impl Input {
             Some(Value::String(id)) if is_valid_id(id) => id.clone(),
             Some(Value::String(id)) => {
                 return Err(Problem::bad_request(format!(
-                    "`data.id` `{id}` is invalid: it must match {ID_RULE}."
+                    "`data.id` `{id}` is invalid: it must match {ID_PATTERN}."
                 )));
             }
             Some(other) => {
@@ -468,10 +346,9 @@ impl Input {
             Some(Value::Null) => Ok(Field::Null),
             Some(Value::String(name)) => {
                 let chars = name.chars().count();
-                if chars > crate::group::MAX_NAME_CHARS {
+                if chars > MAX_NAME_CHARS {
                     Err(Problem::bad_request(format!(
-                        "`data.attributes.name` is {chars} characters long; at most {} are allowed.",
-                        crate::group::MAX_NAME_CHARS
+                        "`data.attributes.name` is {chars} characters long; at most {MAX_NAME_CHARS} are allowed."
                     )))
                 } else {
                     Ok(Field::Value(name.clone()))
@@ -530,7 +407,7 @@ impl Input {
                 .ok_or_else(|| Problem::bad_request(format!("`{at}.id` must be a string.")))?;
             if !is_valid_id(id) {
                 return Err(Problem::bad_request(format!(
-                    "`{at}.id` `{id}` is invalid: it must match {ID_RULE}."
+                    "`{at}.id` `{id}` is invalid: it must match {ID_PATTERN}."
                 )));
             }
             ids.insert(id.to_string());
@@ -553,16 +430,6 @@ impl Input {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn next_link_replaces_page_in_place_or_appends_it() {
-        assert_eq!(
-            with_page("include=userGroups&page=0&size=500", 1),
-            "include=userGroups&page=1&size=500"
-        );
-        assert_eq!(with_page("size=5", 3), "size=5&page=3");
-        assert_eq!(with_page("", 1), "page=1");
-    }
 
     #[test]
     fn input_messages_name_the_member() {

@@ -5,10 +5,10 @@ use serde_json::{Value, json};
 
 use super::{get, start, start_recorded};
 use crate::group::Group;
-use crate::sandbox::{SandboxConfig, SeedGroup};
+use crate::{SandboxConfig, SeedGroup};
 
 /// 999 groups plus the bootstrap group: 1,000 in all.
-async fn thousand(max_page_size: Option<usize>) -> crate::sandbox::Sandbox {
+async fn thousand(max_page_size: Option<usize>) -> crate::Sandbox {
     let seed = (0..999)
         .map(|i| SeedGroup::new(Group::new(format!("g{i:04}"))))
         .collect();

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::{call, get, group_doc, start};
-use crate::sandbox::{Faults, Sandbox, SandboxConfig};
+use crate::{Faults, Sandbox, SandboxConfig};
 
 const GROUPS: &str = "/api/v1/entities/userGroups";
 
