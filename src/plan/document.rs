@@ -178,7 +178,7 @@ impl Moved {
             ("changed", &self.changed),
         ] {
             if !ids.is_empty() {
-                parts.push(format!("{what}: {}", crate::render::list(ids, 10)));
+                parts.push(format!("{what}: {}", list(ids, 10)));
             }
         }
         parts.join("; ")
@@ -237,6 +237,14 @@ pub fn already_applied(plan: &Plan, live: &Live) -> bool {
         };
     }
     live.bootstrap_group == plan.source.bootstrap_group && live.digests(keep) == after
+}
+
+/// `a, b, c and 4 more`.
+pub fn list(items: &[String], max: usize) -> String {
+    if items.len() <= max {
+        return items.join(", ");
+    }
+    format!("{} and {} more", items[..max].join(", "), items.len() - max)
 }
 
 #[cfg(test)]
