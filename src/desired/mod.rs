@@ -225,3 +225,5 @@ mod tests {
 
 #[cfg(test)]
 mod parse_tests;
+#[cfg(test)]
+mod test_support;
