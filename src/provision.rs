@@ -35,47 +35,13 @@ use serde::Deserialize;
 use crate::apply::{self, Cancel, ChangeReport, Progress, Report};
 use crate::desired::{self, Desired, Mode};
 use crate::error::Error;
+pub use crate::error::RecordError;
 use crate::gooddata::{Client, ClientConfig, Token};
 use crate::group::{Group, MAX_NAME_CHARS, is_valid_id};
 use crate::live::Live;
 use crate::plan::document::moved_since;
 use crate::plan::safety::{self, Thresholds};
 use crate::plan::{Plan, PlanOptions};
-
-/// Why a record is invalid on its own.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RecordError {
-    /// The id breaks the API's rule.
-    #[error("invalid id `{0}`: use 1–255 characters of A-Z a-z 0-9 . _ -, not starting with a dot")]
-    Id(String),
-    /// The name is longer than 255 characters.
-    #[error("the name of `{id}` has {chars} characters; at most 255 are allowed")]
-    NameTooLong {
-        /// The group.
-        id: String,
-        /// Its name's length.
-        chars: usize,
-    },
-    /// A parent id breaks the API's rule.
-    #[error("`{id}` has an invalid parent id `{parent}`")]
-    ParentId {
-        /// The group.
-        id: String,
-        /// The parent.
-        parent: String,
-    },
-    /// The same parent twice.
-    #[error("`{id}` lists parent `{parent}` twice")]
-    DuplicateParent {
-        /// The group.
-        id: String,
-        /// The parent.
-        parent: String,
-    },
-    /// The group is its own parent.
-    #[error("`{0}` lists itself as a parent")]
-    SelfParent(String),
-}
 
 /// A group for a full load: what should exist. Valid by construction.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -235,7 +201,7 @@ impl Provisioner {
     pub fn from_env() -> Result<Self, Error> {
         let ctx = crate::context::Context::from_process();
         Self::with_config(&crate::connection::resolve(
-            &crate::cli::GlobalArgs::default(),
+            &crate::connection::Settings::default(),
             &ctx,
         )?)
     }

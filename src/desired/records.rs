@@ -1,8 +1,8 @@
 //! Desired states built from records in code (the library API, CSV rows) rather than a file.
 //! They go through the same checks as a file; a problem's "line" is the record's position.
 
+use super::check::File;
 use super::check::{self, Entry};
-use super::parse::File;
 use super::{Desired, LoadOptions, Mode, ParentRef, Safety};
 use crate::diagnostic::{Diagnostics, Span};
 use crate::group::Group;
