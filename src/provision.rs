@@ -28,6 +28,8 @@
 //! `action`, `outcome`, and for failures `status` and `trace_id`), so a program subscribes with
 //! its own subscriber as the Python library's users subscribe a logger.
 
+pub mod read;
+
 use std::collections::BTreeSet;
 
 use serde::Deserialize;
@@ -274,7 +276,7 @@ impl Provisioner {
     /// delete thresholds, then applies it in dependency order. Failures are in the report.
     pub async fn apply(&self, plan: &Plan) -> Result<Report, Error> {
         self.check_thresholds(plan)?;
-        let live = crate::live::read::for_saved(&self.client, plan).await?;
+        let live = crate::provision::read::for_saved(&self.client, plan).await?;
         if let Some(moved) = moved_since(plan, &live) {
             return Err(Error::Refused(format!(
                 "the plan is stale: the live groups changed since it was made ({})",
@@ -306,7 +308,7 @@ impl Provisioner {
             no_delete: false,
             bootstrap_group: self.bootstrap_group.clone(),
         };
-        let (live, plan) = crate::live::read::plan(&self.client, desired, &options).await?;
+        let (live, plan) = crate::provision::read::plan(&self.client, desired, &options).await?;
         Ok((plan, live))
     }
 

@@ -92,7 +92,7 @@ pub(crate) async fn fresh_plan(
         no_delete: safety.no_delete,
         bootstrap_group: safety.bootstrap_group.clone(),
     };
-    let (live, plan) = crate::live::read::plan(&client, &desired, &options).await?;
+    let (live, plan) = crate::provision::read::plan(&client, &desired, &options).await?;
     Ok((client, desired, live, plan))
 }
 

@@ -251,7 +251,7 @@ pub fn unsupported_by_apply(plan: &Plan) -> Option<String> {
     }
     Some(format!(
         "not applying: this plan changes members or permissions of {}, and this version of gdgroups plans those changes but cannot write them yet. Nothing was applied; remove the `members`, `workspaces`, `data_sources` and `organization` keys that differ, or wait for a version that applies them",
-        crate::render::list(&ids, 10)
+        crate::plan::document::list(&ids, 10)
     ))
 }
 
