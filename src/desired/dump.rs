@@ -86,7 +86,10 @@ pub fn group_items(groups: &[Group]) -> String {
     items(groups, None)
 }
 
-fn items(groups: &[Group], access: Option<(&dyn Fn(&str) -> GroupAccess, Facets)>) -> String {
+/// Where a group's members and permissions come from, and which of them to write.
+type FacetSource<'a> = (&'a dyn Fn(&str) -> GroupAccess, Facets);
+
+fn items(groups: &[Group], access: Option<FacetSource<'_>>) -> String {
     let mut out = String::new();
     let mut sorted: Vec<&Group> = groups.iter().collect();
     sorted.sort_by(|a, b| a.id.cmp(&b.id));
