@@ -369,7 +369,7 @@ fn access_plan_case(runtime: &tokio::runtime::Runtime, results: &mut Results) {
     let client = client(&sb);
     // Once to warm up (and to check the plan is empty), then timed.
     let (_, plan) = runtime
-        .block_on(gdgroups::live::read::plan(&client, &desired, &options))
+        .block_on(gdgroups::provision::read::plan(&client, &desired, &options))
         .expect("a plan");
     assert!(
         !plan.summary.has_changes(),
@@ -380,7 +380,7 @@ fn access_plan_case(runtime: &tokio::runtime::Runtime, results: &mut Results) {
     for _ in 0..3 {
         let started = Instant::now();
         runtime
-            .block_on(gdgroups::live::read::plan(&client, &desired, &options))
+            .block_on(gdgroups::provision::read::plan(&client, &desired, &options))
             .expect("a plan");
         walls.push(started.elapsed());
     }
@@ -405,7 +405,7 @@ fn access_plan_case(runtime: &tokio::runtime::Runtime, results: &mut Results) {
     for _ in 0..3 {
         let started = Instant::now();
         runtime
-            .block_on(gdgroups::live::read::plan(
+            .block_on(gdgroups::provision::read::plan(
                 &quick_client,
                 &desired,
                 &options,
@@ -476,7 +476,7 @@ fn access_apply_case(runtime: &tokio::runtime::Runtime, results: &mut Results) {
         let sb = access_sandbox(&seed);
         let client = client(&sb);
         let (live, plan) = runtime
-            .block_on(gdgroups::live::read::plan(
+            .block_on(gdgroups::provision::read::plan(
                 &client,
                 &desired,
                 &PlanOptions::default(),

@@ -2,9 +2,12 @@
 //! command runs.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::connection;
+use crate::error::Error;
 use crate::output::ColorChoice;
 
 /// Manage the user groups of a GoodData organization as code: plan, review, apply.
@@ -78,7 +81,7 @@ pub struct GlobalArgs {
 }
 
 impl Default for GlobalArgs {
-    /// What an empty command line means (the library's `Provisioner::from_env` uses it).
+    /// What an empty command line means.
     fn default() -> Self {
         Self {
             host: None,
@@ -92,6 +95,33 @@ impl Default for GlobalArgs {
             verbose: 0,
             quiet: false,
         }
+    }
+}
+
+impl GlobalArgs {
+    /// The connection settings these flags give: what the library's [`connection::resolve`]
+    /// completes from the environment and the profiles file.
+    pub fn connection(&self) -> Result<connection::Settings, Error> {
+        let seconds = |flag: &str, value: f64| {
+            // clap checks the range already; arguments built in code get an error, not a panic.
+            Duration::try_from_secs_f64(value)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{flag} must be a positive number of seconds, not {value}"
+                    ))
+                })
+        };
+        Ok(connection::Settings {
+            host: self.host.clone(),
+            profile: self.profile.clone(),
+            profiles_file: self.profiles_file.clone(),
+            ca_cert: self.ca_cert.clone(),
+            timeout: seconds("--timeout", self.timeout)?,
+            request_deadline: seconds("--request-deadline", self.request_deadline)?,
+            allow_http: self.allow_http,
+        })
     }
 }
 
@@ -555,7 +585,9 @@ mod tests {
             ("GDGROUPS_HOST", "https://x.example.com"),
             ("GDGROUPS_TOKEN", "t"),
         ]);
-        let config = crate::connection::resolve(g, &ctx);
+        let config = g
+            .connection()
+            .and_then(|s| crate::connection::resolve(&s, &ctx));
         prop_assert!(config.is_ok(), "{args:?}: {config:?}");
         let live = Live::new([Group::new("a"), Group::new("b")]);
         let doc = || {

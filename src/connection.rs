@@ -4,14 +4,48 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::GlobalArgs;
 use crate::context::Context;
 use crate::error::Error;
 use crate::gooddata::profile::{self, Profile};
 use crate::gooddata::{ClientConfig, Token};
 
+/// What the caller says about the connection; the rest comes from the environment and the
+/// profiles file. The command line fills it from its flags; a program sets what it needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// The organization's URL, before `GDGROUPS_HOST`, `GOODDATA_HOST` and the profile.
+    pub host: Option<String>,
+    /// The profile to read (`default_profile` of the file when `None`).
+    pub profile: Option<String>,
+    /// The profiles file [default: `~/.gooddata/profiles.yaml`].
+    pub profiles_file: Option<PathBuf>,
+    /// A PEM file of extra CA certificates, before `SSL_CERT_FILE`.
+    pub ca_cert: Option<PathBuf>,
+    /// Each attempt's timeout.
+    pub timeout: Duration,
+    /// Each request's overall deadline, its retries included.
+    pub request_deadline: Duration,
+    /// Allow plain `http://` to a host that is not loopback.
+    pub allow_http: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let client = ClientConfig::new(String::new(), Token::new(""));
+        Self {
+            host: None,
+            profile: None,
+            profiles_file: None,
+            ca_cert: None,
+            timeout: client.timeout,
+            request_deadline: client.request_deadline,
+            allow_http: false,
+        }
+    }
+}
+
 /// Resolves the client settings for a command that talks to the server.
-pub fn resolve(global: &GlobalArgs, ctx: &Context) -> Result<ClientConfig, Error> {
+pub fn resolve(global: &Settings, ctx: &Context) -> Result<ClientConfig, Error> {
     let profile = load_profile(global, ctx)?;
     let from_profile =
         |f: fn(&Profile) -> Option<&String>| profile.as_ref().and_then(|p| f(p).cloned());
@@ -43,8 +77,8 @@ pub fn resolve(global: &GlobalArgs, ctx: &Context) -> Result<ClientConfig, Error
         })?;
     let mut config = ClientConfig::new(host, token);
     config.allow_http = global.allow_http;
-    config.timeout = seconds("--timeout", global.timeout)?;
-    config.request_deadline = seconds("--request-deadline", global.request_deadline)?;
+    config.timeout = positive("timeout", global.timeout)?;
+    config.request_deadline = positive("request deadline", global.request_deadline)?;
     let ca = global
         .ca_cert
         .clone()
@@ -61,18 +95,18 @@ pub fn resolve(global: &GlobalArgs, ctx: &Context) -> Result<ClientConfig, Error
     Ok(config)
 }
 
-/// A flag's seconds as a duration. clap checks the range already; a `GlobalArgs` built in code
-/// gets the same answer instead of a panic.
-fn seconds(flag: &str, value: f64) -> Result<Duration, Error> {
-    match Duration::try_from_secs_f64(value) {
-        Ok(d) if !d.is_zero() => Ok(d),
-        _ => Err(Error::Usage(format!(
-            "{flag} must be a positive number of seconds, not {value}"
-        ))),
+/// A zero duration would fail every request at once: refused with what to set.
+fn positive(what: &str, value: Duration) -> Result<Duration, Error> {
+    if value.is_zero() {
+        Err(Error::Config(format!(
+            "the {what} must be longer than zero"
+        )))
+    } else {
+        Ok(value)
     }
 }
 
-fn load_profile(global: &GlobalArgs, ctx: &Context) -> Result<Option<Profile>, Error> {
+fn load_profile(global: &Settings, ctx: &Context) -> Result<Option<Profile>, Error> {
     let explicit = global.profiles_file.clone();
     let path = explicit.clone().or_else(|| {
         ctx.home
@@ -104,18 +138,21 @@ pub(crate) fn check_host(host: &str, allow_http: bool) -> Result<(), Error> {
     crate::gooddata::check_host(host, allow_http).map_err(Error::Config)
 }
 
-#[cfg(test)]
+// The precedence is tested through the command line's flags, as users meet it.
+#[cfg(all(test, feature = "cli"))]
 mod tests {
     use super::*;
     use clap::Parser as _;
 
-    fn global(args: &[&str]) -> GlobalArgs {
+    fn global(args: &[&str]) -> Settings {
         let mut command_line = vec!["gdgroups"];
         command_line.extend(args);
         command_line.push("validate");
         crate::cli::Cli::try_parse_from(command_line)
             .expect("args")
             .global
+            .connection()
+            .expect("settings")
     }
 
     fn ctx(vars: &[(&str, &str)]) -> Context {

@@ -20,7 +20,7 @@ pub enum Error {
     Api(#[from] ApiError),
     /// A record built in code is invalid on its own (exit 1).
     #[error("{0}")]
-    Record(#[from] crate::provision::RecordError),
+    Record(#[from] RecordError),
     /// A file could not be read or written (exit 1).
     #[error("{0}")]
     Io(String),
@@ -88,4 +88,59 @@ impl Exit {
             Exit::Interrupted => 130,
         }
     }
+}
+
+/// Why a record is invalid on its own.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// The id breaks the API's rule.
+    #[error("invalid id `{0}`: use 1–255 characters of A-Z a-z 0-9 . _ -, not starting with a dot")]
+    Id(String),
+    /// The name is longer than 255 characters.
+    #[error("the name of `{id}` has {chars} characters; at most 255 are allowed")]
+    NameTooLong {
+        /// The group.
+        id: String,
+        /// Its name's length.
+        chars: usize,
+    },
+    /// A parent id breaks the API's rule.
+    #[error("`{id}` has an invalid parent id `{parent}`")]
+    ParentId {
+        /// The group.
+        id: String,
+        /// The parent.
+        parent: String,
+    },
+    /// The same parent twice.
+    #[error("`{id}` lists parent `{parent}` twice")]
+    DuplicateParent {
+        /// The group.
+        id: String,
+        /// The parent.
+        parent: String,
+    },
+    /// The group is its own parent.
+    #[error("`{0}` lists itself as a parent")]
+    SelfParent(String),
+    /// A user, workspace or data source id breaks the API's rule.
+    #[error("`{id}` has an invalid id `{item}` in `{key}`")]
+    ItemId {
+        /// The group.
+        id: String,
+        /// `members`, `workspaces` or `data_sources`.
+        key: &'static str,
+        /// The id.
+        item: String,
+    },
+    /// The same user, workspace, data source or permission twice.
+    #[error("`{id}` lists `{item}` twice in `{key}`")]
+    DuplicateItem {
+        /// The group.
+        id: String,
+        /// `members`, `workspaces`, `data_sources`, `organization`, or `workspaces.ID`.
+        key: String,
+        /// What is repeated.
+        item: String,
+    },
 }

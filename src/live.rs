@@ -8,7 +8,6 @@ use crate::access::{Facet, Facets};
 use crate::group::{DEFAULT_BOOTSTRAP_GROUP, Group};
 
 pub mod access;
-pub mod read;
 
 pub use access::{LiveAccess, TokenUser, Unrecognized};
 

@@ -28,6 +28,8 @@
 //! `action`, `outcome`, and for failures `status` and `trace_id`), so a program subscribes with
 //! its own subscriber as the Python library's users subscribe a logger.
 
+pub mod read;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Deserializer};
@@ -40,67 +42,13 @@ use crate::apply::{self, Cancel, ChangeReport, Progress, Report};
 pub use crate::desired::RecordAccess;
 use crate::desired::{self, Desired, Mode};
 use crate::error::Error;
+pub use crate::error::RecordError;
 use crate::gooddata::{Client, ClientConfig, Token};
 use crate::group::{Group, MAX_NAME_CHARS, is_valid_id};
 use crate::live::Live;
 use crate::plan::document::moved_since;
 use crate::plan::safety::{self, Thresholds};
 use crate::plan::{Plan, PlanOptions};
-
-/// Why a record is invalid on its own.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RecordError {
-    /// The id breaks the API's rule.
-    #[error("invalid id `{0}`: use 1–255 characters of A-Z a-z 0-9 . _ -, not starting with a dot")]
-    Id(String),
-    /// The name is longer than 255 characters.
-    #[error("the name of `{id}` has {chars} characters; at most 255 are allowed")]
-    NameTooLong {
-        /// The group.
-        id: String,
-        /// Its name's length.
-        chars: usize,
-    },
-    /// A parent id breaks the API's rule.
-    #[error("`{id}` has an invalid parent id `{parent}`")]
-    ParentId {
-        /// The group.
-        id: String,
-        /// The parent.
-        parent: String,
-    },
-    /// The same parent twice.
-    #[error("`{id}` lists parent `{parent}` twice")]
-    DuplicateParent {
-        /// The group.
-        id: String,
-        /// The parent.
-        parent: String,
-    },
-    /// The group is its own parent.
-    #[error("`{0}` lists itself as a parent")]
-    SelfParent(String),
-    /// A user, workspace or data source id breaks the API's rule.
-    #[error("`{id}` has an invalid id `{item}` in `{key}`")]
-    ItemId {
-        /// The group.
-        id: String,
-        /// `members`, `workspaces` or `data_sources`.
-        key: &'static str,
-        /// The id.
-        item: String,
-    },
-    /// The same user, workspace, data source or permission twice.
-    #[error("`{id}` lists `{item}` twice in `{key}`")]
-    DuplicateItem {
-        /// The group.
-        id: String,
-        /// `members`, `workspaces`, `data_sources`, `organization`, or `workspaces.ID`.
-        key: String,
-        /// What is repeated.
-        item: String,
-    },
-}
 
 /// A group for a full load: what should exist. Valid by construction.
 ///
@@ -572,7 +520,7 @@ impl Provisioner {
     pub fn from_env() -> Result<Self, Error> {
         let ctx = crate::context::Context::from_process();
         Self::with_config(&crate::connection::resolve(
-            &crate::cli::GlobalArgs::default(),
+            &crate::connection::Settings::default(),
             &ctx,
         )?)
     }
@@ -645,7 +593,7 @@ impl Provisioner {
     /// delete thresholds, then applies it in dependency order. Failures are in the report.
     pub async fn apply(&self, plan: &Plan) -> Result<Report, Error> {
         self.check_thresholds(plan)?;
-        let live = crate::live::read::for_saved(&self.client, plan).await?;
+        let live = crate::provision::read::for_saved(&self.client, plan).await?;
         if let Some(moved) = moved_since(plan, &live) {
             return Err(Error::Refused(format!(
                 "the plan is stale: the live groups changed since it was made ({})",
@@ -671,7 +619,7 @@ impl Provisioner {
             no_delete: false,
             bootstrap_group: self.bootstrap_group.clone(),
         };
-        let (live, plan) = crate::live::read::plan(&self.client, desired, &options).await?;
+        let (live, plan) = crate::provision::read::plan(&self.client, desired, &options).await?;
         Ok((plan, live))
     }
 

@@ -9,6 +9,7 @@ mod common;
 mod convergence;
 mod core_loop;
 mod exit_codes;
+mod layering;
 mod library;
 mod malformed;
 mod resilience;

@@ -35,7 +35,7 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
             "Checking that the user groups of {} did not change since the plan …",
             client.host()
         ));
-        let live = crate::live::read::for_saved(&client, &doc.plan).await?;
+        let live = crate::provision::read::for_saved(&client, &doc.plan).await?;
         if let Some(moved) = moved_since(&doc.plan, &live) {
             if already_applied(&doc.plan, &live) {
                 ctx.out.always(&format!(

@@ -54,7 +54,7 @@ pub async fn run(args: &DumpArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
     );
     let text = to_yaml_with_access(
         &groups,
-        &access,
+        |id: &str| access.group_access(id),
         facets,
         live.bootstrap_group.as_slice(),
         &header,

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod dump;
 pub mod man;
 pub mod plan;
+pub(crate) mod run;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod schema;
@@ -91,7 +92,7 @@ pub(crate) async fn fresh_plan(
         no_delete: safety.no_delete,
         bootstrap_group: safety.bootstrap_group.clone(),
     };
-    let (live, plan) = crate::live::read::plan(&client, &desired, &options).await?;
+    let (live, plan) = crate::provision::read::plan(&client, &desired, &options).await?;
     Ok((client, desired, live, plan))
 }
 
@@ -117,7 +118,7 @@ pub(crate) fn render_document(
 
 /// Connects for a command that applies a saved plan: the same settings, a given parallelism.
 pub(crate) fn connect(ctx: &Ctx<'_>, parallelism: usize) -> Result<Client, Error> {
-    let mut config = connection::resolve(ctx.global, ctx.env)?;
+    let mut config = connection::resolve(&ctx.global.connection()?, ctx.env)?;
     config.parallelism = parallelism;
     Client::new(&config).map_err(Error::Config)
 }

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::parse::id_rule_hint;
+use super::check::id_rule_hint;
 use super::suggest;
 use crate::access::{
     DataSourceAccess, DataSourcePermission, Facet, Facets, OrganizationPermission, Permission,

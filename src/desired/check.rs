@@ -10,13 +10,12 @@ use std::fmt::Write as _;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 
-use super::parse::{File, id_rule_hint};
 use super::suggest;
-use super::{Access, DesiredGroup, LoadOptions, Mode, ParentRef};
+use super::{Access, DesiredGroup, LoadOptions, Mode, ParentRef, Pattern, Safety};
 use crate::access::Facet;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::graph::Graph;
-use crate::group::{DEFAULT_BOOTSTRAP_GROUP, Group, is_valid_id};
+use crate::group::{DEFAULT_BOOTSTRAP_GROUP, Group, MAX_NAME_CHARS, is_valid_id};
 
 /// One group as read from the file, before the checks across entries.
 #[derive(Debug, Clone)]
@@ -495,5 +494,62 @@ fn check_cycles(kept: &[usize], entries: &[Entry], edges: &Edges, diags: &mut Ve
             let _ = write!(hint, "; {}{tail} {verb} in the same loop", names.join(", "));
         }
         diags.push(Diagnostic::at(span, format!("parent cycle: {shown}")).with_hint(hint));
+    }
+}
+
+/// What the reader made of the file, before the checks across entries.
+pub(super) struct File {
+    pub(super) mode: Mode,
+    pub(super) protected: Vec<(String, Span)>,
+    pub(super) ignore: Vec<Pattern>,
+    pub(super) safety: Safety,
+    pub(super) entries: Vec<Entry>,
+    /// The `groups` key, or the root list of a bare-list file; `None` when absent.
+    pub(super) groups_span: Option<Span>,
+    /// How many items the groups list has, readable or not.
+    pub(super) group_items: usize,
+    /// The groups could not be read at all (already reported), so "no groups" would be noise.
+    pub(super) groups_unreadable: bool,
+}
+
+/// The message for a name longer than the API allows, if it is.
+pub(super) fn name_too_long(group: &str, name: &str) -> Option<String> {
+    // The API counts UTF-16 units (a Java String), so an emoji counts twice.
+    let units = name.encode_utf16().count();
+    if units <= MAX_NAME_CHARS {
+        return None;
+    }
+    let chars = name.chars().count();
+    let counted = if chars == units {
+        String::new()
+    } else {
+        format!(", {units} as the API counts them")
+    };
+    Some(format!(
+        "name of `{group}` is too long: {chars} characters{counted}, at most {MAX_NAME_CHARS}"
+    ))
+}
+
+/// Says which part of the id rule an id breaks.
+pub(super) fn id_rule_hint(id: &str) -> String {
+    let rule = "ids are 1 to 255 letters, digits, `.`, `_` or `-`, not starting with `.`";
+    if id.is_empty() {
+        format!("the id is empty; {rule}")
+    } else if id.len() > 255 {
+        format!("the id is {} characters long; {rule}", id.chars().count())
+    } else if id.starts_with('.') {
+        format!("the id starts with `.`; {rule}")
+    } else if let Some(c) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        let shown = if c == ' ' {
+            "a space".to_string()
+        } else {
+            format!("`{}`", c.escape_debug())
+        };
+        format!("{shown} is not allowed; {rule}")
+    } else {
+        rule.to_string()
     }
 }

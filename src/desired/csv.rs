@@ -27,7 +27,8 @@ use std::path::Path;
 
 use super::access::{self, Access, IdKind, Located, Managed};
 use super::check::{self, Entry};
-use super::parse::{File, id_rule_hint, name_too_long, sha256_hex};
+use super::check::{File, id_rule_hint, name_too_long};
+use super::sha256_hex;
 use super::suggest;
 use super::{Desired, LoadOptions, Mode, ParentRef, Safety};
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};

@@ -9,9 +9,8 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::node::{self, Kind};
-use crate::access::{Facet, Facets, Permission, WorkspacePermissions};
+use crate::access::{Facet, Facets, GroupAccess, Permission, WorkspacePermissions};
 use crate::group::Group;
-use crate::live::LiveAccess;
 
 /// The first line of every dumped file: editors with the YAML language server then validate
 /// the file against the schema `gdgroups schema` writes next to it.
@@ -24,7 +23,7 @@ pub const SCHEMA_MODELINE: &str = "# yaml-language-server: $schema=./groups.sche
 pub fn to_yaml(groups: &[Group], protected: &[String], header_comment: &str) -> String {
     to_yaml_with_access(
         groups,
-        &LiveAccess::default(),
+        |_| GroupAccess::default(),
         Facets::NONE,
         protected,
         header_comment,
@@ -32,11 +31,11 @@ pub fn to_yaml(groups: &[Group], protected: &[String], header_comment: &str) -> 
 }
 
 /// [`to_yaml`] with each group's members and permissions for `facets` (`dump --members
-/// --permissions`), read from `access`: every group gets every key in `facets`, empty when it
-/// has none, so the file manages exactly what it shows.
+/// --permissions`), as `access` gives them for a group id: every group gets every key in
+/// `facets`, empty when it has none, so the file manages exactly what it shows.
 pub fn to_yaml_with_access(
     groups: &[Group],
-    access: &LiveAccess,
+    access: impl Fn(&str) -> GroupAccess,
     facets: Facets,
     protected: &[String],
     header_comment: &str,
@@ -77,7 +76,7 @@ pub fn to_yaml_with_access(
         return out;
     }
     out.push_str("groups:\n");
-    out.push_str(&items(groups, Some((access, facets))));
+    out.push_str(&items(groups, Some((&access, facets))));
     out
 }
 
@@ -87,7 +86,10 @@ pub fn group_items(groups: &[Group]) -> String {
     items(groups, None)
 }
 
-fn items(groups: &[Group], access: Option<(&LiveAccess, Facets)>) -> String {
+/// Where a group's members and permissions come from, and which of them to write.
+type FacetSource<'a> = (&'a dyn Fn(&str) -> GroupAccess, Facets);
+
+fn items(groups: &[Group], access: Option<FacetSource<'_>>) -> String {
     let mut out = String::new();
     let mut sorted: Vec<&Group> = groups.iter().collect();
     sorted.sort_by(|a, b| a.id.cmp(&b.id));
@@ -101,7 +103,7 @@ fn items(groups: &[Group], access: Option<(&LiveAccess, Facets)>) -> String {
             let _ = writeln!(out, "    parents: [{}]", parents.join(", "));
         }
         if let Some((access, facets)) = access {
-            facet_lines(&group.id, access, facets, &mut out);
+            facet_lines(&access(&group.id), facets, &mut out);
         }
     }
     out
@@ -109,7 +111,7 @@ fn items(groups: &[Group], access: Option<(&LiveAccess, Facets)>) -> String {
 
 /// The facet keys of one group, canonical: ids sorted, permissions in the API's order, a
 /// workspace's shorthand list when it has no hierarchy permissions.
-fn facet_lines(id: &str, access: &LiveAccess, facets: Facets, out: &mut String) {
+fn facet_lines(access: &GroupAccess, facets: Facets, out: &mut String) {
     fn list<'a>(items: impl Iterator<Item = Cow<'a, str>>) -> String {
         format!("[{}]", items.collect::<Vec<_>>().join(", "))
     }
@@ -130,7 +132,7 @@ fn facet_lines(id: &str, access: &LiveAccess, facets: Facets, out: &mut String) 
     for facet in facets.iter() {
         match facet {
             Facet::Members => {
-                let members = access.members_of(id);
+                let members = &access.members;
                 let _ = writeln!(
                     out,
                     "    members: {}",
@@ -138,7 +140,7 @@ fn facet_lines(id: &str, access: &LiveAccess, facets: Facets, out: &mut String) 
                 );
             }
             Facet::Workspaces => {
-                let map = access.workspaces_of(id);
+                let map = &access.workspaces;
                 if map.is_empty() {
                     out.push_str("    workspaces: {}\n");
                     continue;
@@ -149,7 +151,7 @@ fn facet_lines(id: &str, access: &LiveAccess, facets: Facets, out: &mut String) 
                 }
             }
             Facet::DataSources => {
-                let map = access.data_sources_of(id);
+                let map = &access.data_sources;
                 if map.is_empty() {
                     out.push_str("    data_sources: {}\n");
                     continue;
@@ -160,11 +162,7 @@ fn facet_lines(id: &str, access: &LiveAccess, facets: Facets, out: &mut String) 
                 }
             }
             Facet::Organization => {
-                let _ = writeln!(
-                    out,
-                    "    organization: {}",
-                    names(access.organization_of(id))
-                );
+                let _ = writeln!(out, "    organization: {}", names(&access.organization));
             }
         }
     }
@@ -286,17 +284,12 @@ mod tests {
             DataSourcePermission as D, OrganizationPermission as O, WorkspacePermission as W,
         };
         use std::collections::BTreeMap;
-        let mut access = LiveAccess::default();
-        access.members.insert(
-            "sales".into(),
-            ["zoe", "amy", "no"]
+        let sales = GroupAccess {
+            members: ["zoe", "amy", "no"]
                 .iter()
                 .map(|s| (*s).to_string())
                 .collect(),
-        );
-        access.workspace_access.insert(
-            "sales".into(),
-            BTreeMap::from([
+            workspaces: BTreeMap::from([
                 (
                     "zeta".to_string(),
                     WorkspacePermissions::only([W::View, W::Analyze]),
@@ -309,28 +302,29 @@ mod tests {
                     },
                 ),
             ]),
-        );
-        access.data_source_access.insert(
-            "sales".into(),
-            BTreeMap::from([("dwh".to_string(), BTreeSet::from([D::Use]))]),
-        );
-        access.organization.insert(
-            "sales".into(),
-            BTreeSet::from([O::SelfCreateToken, O::Manage]),
-        );
+            data_sources: BTreeMap::from([("dwh".to_string(), BTreeSet::from([D::Use]))]),
+            organization: BTreeSet::from([O::SelfCreateToken, O::Manage]),
+        };
+        let access = |id: &str| {
+            if id == "sales" {
+                sales.clone()
+            } else {
+                GroupAccess::default()
+            }
+        };
         let groups = [Group::new("sales"), Group::new("empty")];
-        let text = to_yaml_with_access(&groups, &access, Facets::ALL, &[], "");
+        let text = to_yaml_with_access(&groups, access, Facets::ALL, &[], "");
         let body = &text[text.find("groups:").expect("groups")..];
         assert_eq!(
             body,
             "groups:\n  - id: empty\n    members: []\n    workspaces: {}\n    data_sources: {}\n    organization: []\n  - id: sales\n    members: [amy, \"no\", zoe]\n    workspaces:\n      alpha: {permissions: [], hierarchy: [VIEW]}\n      zeta: [ANALYZE, VIEW]\n    data_sources:\n      dwh: [USE]\n    organization: [MANAGE, SELF_CREATE_TOKEN]\n"
         );
         let members_only =
-            to_yaml_with_access(&groups, &access, Facets::NONE.with(Facet::Members), &[], "");
+            to_yaml_with_access(&groups, access, Facets::NONE.with(Facet::Members), &[], "");
         assert!(!members_only.contains("workspaces"), "{members_only}");
         assert_eq!(
             to_yaml(&groups, &[], "x"),
-            to_yaml_with_access(&groups, &access, Facets::NONE, &[], "x"),
+            to_yaml_with_access(&groups, access, Facets::NONE, &[], "x"),
             "without facets, the dump of names and parents"
         );
         let back = parse("groups.yaml", &text, LoadOptions::default()).expect("reads back");

@@ -169,7 +169,24 @@ pub fn load(path: &Path, options: LoadOptions) -> Result<Desired, Diagnostics> {
 /// Parses and checks desired-state text: CSV when `path`'s extension is `.csv` (in any case),
 /// otherwise YAML or JSON. `path` only picks the format and names the file in messages.
 pub fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desired, Diagnostics> {
-    parse::parse(path, text, options)
+    parse::check_text(path, text)?;
+    if csv::is_csv(path) {
+        csv::parse(path, text, options)
+    } else {
+        parse::parse(path, text, options)
+    }
+}
+
+/// The hex sha256 of a file's text, recorded in plans as `desired_sha256`.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    use std::fmt::Write as _;
+    let digest = sha2::Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for b in &digest {
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
 }
 
 pub use parse::MAX_FILE_BYTES;
@@ -216,3 +233,5 @@ mod tests {
 
 #[cfg(test)]
 mod parse_tests;
+#[cfg(test)]
+mod test_support;

@@ -6,14 +6,12 @@
 use std::io::Read as _;
 use std::path::Path;
 
-use sha2::{Digest as _, Sha256};
-
-use super::check::{self, Entry};
+use super::check::{self, Entry, File, id_rule_hint, name_too_long};
 use super::node::{self, Kind, Limits, Node};
 use super::suggest;
 use super::{Desired, LoadOptions, Mode, ParentRef, Pattern, Safety};
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
-use crate::group::{MAX_NAME_CHARS, is_valid_id};
+use crate::group::is_valid_id;
 
 /// Files above this size are refused before they are read: a groups file of 250,000 groups is
 /// about 20 MiB, so 64 MiB is generous and still bounds memory.
@@ -101,7 +99,7 @@ pub(super) fn load(path: &Path, options: LoadOptions) -> Result<Desired, Diagnos
         return Err(too_large(&display, bytes.len() as u64));
     }
     let text = decode(&display, bytes)?;
-    parse(&display, &text, options)
+    super::parse(&display, &text, options)
 }
 
 fn too_large(path: &str, bytes: u64) -> Diagnostics {
@@ -158,7 +156,8 @@ pub(super) fn decode(path: &str, bytes: Vec<u8>) -> Result<String, Diagnostics> 
     })
 }
 
-pub(super) fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desired, Diagnostics> {
+/// What every format refuses before reading: a text too large, or one that looks binary.
+pub(super) fn check_text(path: &str, text: &str) -> Result<(), Diagnostics> {
     let fail = |items: Vec<Diagnostic>| Diagnostics {
         path: path.to_string(),
         source: text.to_string(),
@@ -177,11 +176,16 @@ pub(super) fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desi
             .with_hint("name a YAML, JSON or CSV groups file with `-f`"),
         ]));
     }
+    Ok(())
+}
 
-    if super::csv::is_csv(path) {
-        return super::csv::parse(path, text, options);
-    }
-
+/// Parses and checks YAML or JSON text (after [`check_text`]).
+pub(super) fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desired, Diagnostics> {
+    let fail = |items: Vec<Diagnostic>| Diagnostics {
+        path: path.to_string(),
+        source: text.to_string(),
+        items,
+    };
     let mut reader = Reader::new(text, options);
     let root = node::parse(text, LIMITS, |list, item| reader.stream_group(list, item))
         .map_err(|d| fail(vec![d]))?;
@@ -206,38 +210,13 @@ pub(super) fn parse(path: &str, text: &str, options: LoadOptions) -> Result<Desi
     Ok(Desired {
         path: path.to_string(),
         source: text.to_string(),
-        sha256: sha256_hex(text.as_bytes()),
+        sha256: super::sha256_hex(text.as_bytes()),
         mode,
         protected: file.protected.into_iter().map(|(id, _)| id).collect(),
         ignore: file.ignore,
         safety: file.safety,
         groups,
     })
-}
-
-pub(super) fn sha256_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
-    for b in &digest {
-        let _ = write!(hex, "{b:02x}");
-    }
-    hex
-}
-
-/// What the reader made of the file, before the checks across entries.
-pub(super) struct File {
-    pub(super) mode: Mode,
-    pub(super) protected: Vec<(String, Span)>,
-    pub(super) ignore: Vec<Pattern>,
-    pub(super) safety: Safety,
-    pub(super) entries: Vec<Entry>,
-    /// The `groups` key, or the root list of a bare-list file; `None` when absent.
-    pub(super) groups_span: Option<Span>,
-    /// How many items the groups list has, readable or not.
-    pub(super) group_items: usize,
-    /// The groups could not be read at all (already reported), so "no groups" would be noise.
-    pub(super) groups_unreadable: bool,
 }
 
 struct Reader<'a> {
@@ -979,47 +958,5 @@ fn unknown_key_hint(name: &str, allowed: &[&str], context: Context) -> String {
         }
         Context::Group if in_safety => format!("`{name}` goes under the top-level `safety:`"),
         _ => format!("the keys here are {}", list(allowed)),
-    }
-}
-
-/// The message for a name longer than the API allows, if it is.
-pub(super) fn name_too_long(group: &str, name: &str) -> Option<String> {
-    // The API counts UTF-16 units (a Java String), so an emoji counts twice.
-    let units = name.encode_utf16().count();
-    if units <= MAX_NAME_CHARS {
-        return None;
-    }
-    let chars = name.chars().count();
-    let counted = if chars == units {
-        String::new()
-    } else {
-        format!(", {units} as the API counts them")
-    };
-    Some(format!(
-        "name of `{group}` is too long: {chars} characters{counted}, at most {MAX_NAME_CHARS}"
-    ))
-}
-
-/// Says which part of the id rule an id breaks.
-pub(super) fn id_rule_hint(id: &str) -> String {
-    let rule = "ids are 1 to 255 letters, digits, `.`, `_` or `-`, not starting with `.`";
-    if id.is_empty() {
-        format!("the id is empty; {rule}")
-    } else if id.len() > 255 {
-        format!("the id is {} characters long; {rule}", id.chars().count())
-    } else if id.starts_with('.') {
-        format!("the id starts with `.`; {rule}")
-    } else if let Some(c) = id
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-    {
-        let shown = if c == ' ' {
-            "a space".to_string()
-        } else {
-            format!("`{}`", c.escape_debug())
-        };
-        format!("{shown} is not allowed; {rule}")
-    } else {
-        rule.to_string()
     }
 }

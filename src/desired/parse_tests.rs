@@ -3,68 +3,28 @@
 
 use std::fmt::Write as _;
 
+use super::test_support::{self, assert_at, hint, ok};
 use super::*;
 use crate::diagnostic::Diagnostic;
 
 const PATH: &str = "groups.yaml";
 
 fn full(text: &str) -> Result<Desired, Diagnostics> {
-    parse(PATH, text, LoadOptions::default())
+    test_support::full(PATH, text)
 }
 
 fn incremental(text: &str) -> Result<Desired, Diagnostics> {
-    parse(
-        PATH,
-        text,
-        LoadOptions {
-            incremental: true,
-            ..LoadOptions::default()
-        },
-    )
-}
-
-#[track_caller]
-fn ok(result: Result<Desired, Diagnostics>) -> Desired {
-    match result {
-        Ok(d) => d,
-        Err(e) => panic!("expected success, got:\n{}", e.render()),
-    }
+    test_support::incremental(PATH, text)
 }
 
 #[track_caller]
 fn errors(result: Result<Desired, Diagnostics>) -> Vec<Diagnostic> {
-    match result {
-        Ok(d) => panic!("expected errors, got {:?}", d.groups),
-        Err(e) => {
-            assert_eq!(e.path, PATH);
-            e.items
-        }
-    }
+    test_support::errors(PATH, result)
 }
 
-/// The only diagnostic of a failed parse.
 #[track_caller]
 fn one(result: Result<Desired, Diagnostics>) -> Diagnostic {
-    let mut items = errors(result);
-    assert_eq!(items.len(), 1, "expected one diagnostic, got {items:#?}");
-    items.remove(0)
-}
-
-#[track_caller]
-fn assert_at(d: &Diagnostic, line: usize, col: usize, len: usize) {
-    assert_eq!(
-        d.span,
-        Some(Span { line, col, len }),
-        "position of {:?}",
-        d.message
-    );
-}
-
-#[track_caller]
-fn hint(d: &Diagnostic) -> &str {
-    d.hint
-        .as_deref()
-        .unwrap_or_else(|| panic!("no hint on {:?}", d.message))
+    test_support::one(PATH, result)
 }
 
 fn ids(d: &Desired) -> Vec<&str> {

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use super::check::File;
 use super::check::{self, Entry};
-use super::parse::File;
 use super::{Access, Desired, LoadOptions, Managed, Mode, ParentRef, Safety};
 use crate::access::{DataSourceAccess, OrganizationPermission, WorkspaceAccess};
 use crate::diagnostic::{Diagnostics, Span};

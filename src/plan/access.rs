@@ -261,11 +261,11 @@ impl LockOut {
         match self {
             LockOut::TokenUser { user, through } => format!(
                 "refusing a plan that locks the token's own user `{user}` out: after it, `{user}` no longer holds organization MANAGE (it does now through {}), so gdgroups and this token could not manage the organization any more. Keep `{user}` in a group with organization MANAGE, or keep MANAGE on that group",
-                crate::render::list(through, 10)
+                crate::plan::document::list(through, 10)
             ),
             LockOut::NoManagingGroup { lost } => format!(
                 "refusing a plan that leaves no group with organization MANAGE (held now by {}): nobody could administer the organization through a group. Keep MANAGE on at least one group",
-                crate::render::list(lost, 10)
+                crate::plan::document::list(lost, 10)
             ),
         }
     }

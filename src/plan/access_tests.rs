@@ -639,7 +639,7 @@ mod dump_round_trip {
                 .collect();
             let text = crate::desired::dump::to_yaml_with_access(
                 &groups,
-                &live.access,
+                |id: &str| live.access.group_access(id),
                 Facets::ALL,
                 live.bootstrap_group.as_slice(),
                 "dumped",

@@ -178,7 +178,7 @@ impl Moved {
             ("changed", &self.changed),
         ] {
             if !ids.is_empty() {
-                parts.push(format!("{what}: {}", crate::render::list(ids, 10)));
+                parts.push(format!("{what}: {}", list(ids, 10)));
             }
         }
         parts.join("; ")
@@ -282,6 +282,14 @@ fn access_after(change: &super::Change, live: &Live) -> crate::live::LiveAccess 
             .map_or_else(|| now.organization_of(id).clone(), |d| d.after),
     );
     one
+}
+
+/// `a, b, c and 4 more`.
+pub fn list(items: &[String], max: usize) -> String {
+    if items.len() <= max {
+        return items.join(", ");
+    }
+    format!("{} and {} more", items[..max].join(", "), items.len() - max)
 }
 
 #[cfg(test)]

@@ -179,7 +179,7 @@ fn check_removals(plan: &Plan, thresholds: &Thresholds) -> Result<(), String> {
         return Err(format!(
             "refusing to remove more than {}% of a group's members ({}) (safety.max_member_removal_percent / --max-member-removal-percent). Review the removals (a `members:` list that lost entries in a merge looks like this), then {}",
             thresholds.max_member_removal_percent,
-            crate::render::list(&listed, 10),
+            crate::plan::document::list(&listed, 10),
             approve(&ids)
         ));
     }

@@ -64,13 +64,7 @@ pub fn impact_text(impact: Option<&Impact>) -> String {
     parts.join("; ")
 }
 
-/// `a, b, c and 4 more`.
-pub fn list(items: &[String], max: usize) -> String {
-    if items.len() <= max {
-        return items.join(", ");
-    }
-    format!("{} and {} more", items[..max].join(", "), items.len() - max)
-}
+pub use crate::plan::document::list;
 
 /// A name as shown: quoted, or `(no name)`.
 pub fn name_text(name: Option<&str>) -> String {
