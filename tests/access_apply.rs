@@ -211,3 +211,96 @@ fn one_set_for_many_groups_is_sent_in_a_handful_of_requests() {
     let again = env.run(&["plan"]).expect(0);
     assert!(again.stdout.contains("No changes"), "{}", again.stdout);
 }
+
+#[test]
+fn an_interrupt_lets_running_member_writes_finish_starts_none_and_exits_130() {
+    let mut seed = String::from("groups:\n  - id: adminGroup\n");
+    let mut file = String::from("protected: [adminGroup]\ngroups:\n");
+    let mut users = String::from("users:\n  - {id: admin, groups: [adminGroup]}\n");
+    for i in 0..40 {
+        let _ = writeln!(seed, "  - id: g{i:02}");
+        let _ = writeln!(file, "  - id: g{i:02}\n    members: [u{i:02}]");
+        let _ = writeln!(users, "  - {{id: u{i:02}}}");
+    }
+    seed.push_str(&users);
+    let env = Env::with_config(SandboxConfig {
+        token: TOKEN.into(),
+        seed: parse_seed("seed", &seed).expect("seed"),
+        faults: Faults {
+            latency_ms: 300,
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    });
+    env.write("groups.yaml", &file);
+    let joined = || {
+        (0..40)
+            .filter(|i| {
+                env.sandbox
+                    .members(&format!("g{i:02}"))
+                    .is_some_and(|m| !m.is_empty())
+            })
+            .count()
+    };
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_gdgroups"))
+        .args([
+            "apply",
+            "--auto-approve",
+            "--parallelism",
+            "2",
+            "--report",
+            "report.json",
+        ])
+        .current_dir(env.dir.path())
+        .env("GDGROUPS_HOST", env.sandbox.url())
+        .env("GDGROUPS_TOKEN", TOKEN)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Polled, with a generous bound for a busy machine: an interrupt before the first write
+    // would stop at once, with nothing to report.
+    let started = std::time::Instant::now();
+    while joined() == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "no member was ever added"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let at_signal = joined();
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("Apply interrupted"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&fs_err::read_to_string(env.path("report.json")).expect("report"))
+            .expect("json");
+    assert_eq!(report["interrupted"], true);
+    let changes = report["changes"].as_array().expect("changes");
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["action"] == "addMembers" && c["status"] == "interrupted"),
+        "{report}"
+    );
+    let done = joined();
+    assert!(done > 0 && done < 40, "{done} groups got their member");
+    // Counted, not timed: after the signal only the requests already running finish.
+    assert!(
+        done <= at_signal + 4,
+        "{at_signal} at the signal, {done} at the end: new requests started"
+    );
+    // A re-run does the rest.
+    env.run(&["apply", "--auto-approve"]).expect(0);
+    assert_eq!(joined(), 40);
+    let again = env.run(&["plan"]).expect(0);
+    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+}

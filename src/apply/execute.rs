@@ -9,7 +9,8 @@ use futures::stream::FuturesUnordered;
 
 use super::Cancel;
 use super::report::{ChangeReport, Operation, Outcome, Report};
-use super::steps::{Request, Step, steps};
+use super::request::{Request, Step};
+use super::steps::steps;
 use crate::access::{OrganizationPermission, PermissionGrant};
 use crate::gooddata::{ApiError, Client};
 use crate::graph::Graph;

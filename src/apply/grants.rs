@@ -20,7 +20,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::steps::{Request, Step, push};
+use super::request::{Request, Step, push};
 use crate::access::{OrganizationPermission, PermissionGrant};
 use crate::plan::{Action, Plan};
 

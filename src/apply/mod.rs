@@ -7,12 +7,14 @@ mod cancel;
 mod execute;
 pub mod grants;
 mod report;
+mod request;
 mod steps;
 
 pub use cancel::{Cancel, Interrupt};
 pub use execute::{Progress, Target, operations, run};
 pub use report::{AccessDone, ChangeReport, Operation, Outcome, Report};
-pub use steps::{Request, Step, steps};
+pub use request::{Request, Step};
+pub use steps::steps;
 
 #[cfg(test)]
 mod tests;

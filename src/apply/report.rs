@@ -197,7 +197,11 @@ impl ChangeReport {
                 text.push_str(" and ");
             }
             let plural = if ids.len() > 1 { "s" } else { "" };
-            let _ = write!(text, "{noun}{plural} {}", crate::render::list(ids, 5));
+            let _ = write!(
+                text,
+                "{noun}{plural} {}",
+                crate::plan::document::list(ids, 5)
+            );
         }
         text
     }
