@@ -144,6 +144,20 @@ pub type WorkspaceAccess = BTreeMap<String, WorkspacePermissions>;
 /// A group's direct permissions per data source id; a data source without access has no entry.
 pub type DataSourceAccess = BTreeMap<String, BTreeSet<DataSourcePermission>>;
 
+/// One group's members and direct permissions, each empty when it has none: what `dump` writes
+/// for a group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupAccess {
+    /// Direct members (user ids).
+    pub members: BTreeSet<String>,
+    /// Direct workspace permissions.
+    pub workspaces: WorkspaceAccess,
+    /// Direct data-source permissions.
+    pub data_sources: DataSourceAccess,
+    /// Organization permissions.
+    pub organization: BTreeSet<OrganizationPermission>,
+}
+
 /// One facet of a group that a file may manage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Facet {

@@ -244,6 +244,17 @@ pub struct SafetyArgs {
     /// Approve the delete of this group beyond the thresholds (repeatable).
     #[arg(long, value_name = "ID")]
     pub allow_delete: Vec<String>,
+    /// Refuse a plan that removes more than N members from groups in all (overrides
+    /// `safety.max_member_removals`).
+    #[arg(long, value_name = "N")]
+    pub max_member_removals: Option<u64>,
+    /// Refuse a plan that removes more than P % of one group's members (overrides
+    /// `safety.max_member_removal_percent`; default 30; not applied below 5 members).
+    #[arg(long, value_name = "P", value_parser = parse_percent)]
+    pub max_member_removal_percent: Option<f64>,
+    /// Approve the member removals of this group beyond the thresholds (repeatable).
+    #[arg(long, value_name = "GROUP")]
+    pub allow_removal: Vec<String>,
     /// The organization's bootstrap group, for a server that does not show it (deletes are
     /// held until it is named here or under `protected:`); always protected.
     #[arg(long, value_name = "ID")]
@@ -265,6 +276,11 @@ impl SafetyArgs {
             self.max_deletes,
             self.max_delete_percent,
             &self.allow_delete,
+        )
+        .with_removals(
+            self.max_member_removals,
+            self.max_member_removal_percent,
+            &self.allow_removal,
         )
     }
 }
@@ -340,9 +356,33 @@ pub struct DumpArgs {
     /// Write to this file (atomically) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write each group's members (`members:`), so the file manages them.
+    #[arg(long)]
+    pub members: bool,
+    /// Also write each group's direct permissions (`workspaces:`, `data_sources:`,
+    /// `organization:`), so the file manages them.
+    #[arg(long)]
+    pub permissions: bool,
     /// Replace the -o file if it exists (a hand-edited groups file would lose its edits).
     #[arg(long, requires = "output")]
     pub force: bool,
+}
+
+impl DumpArgs {
+    /// The facets to write.
+    pub fn facets(&self) -> crate::access::Facets {
+        use crate::access::{Facet, Facets};
+        let mut facets = Facets::NONE;
+        if self.members {
+            facets.insert(Facet::Members);
+        }
+        if self.permissions {
+            for facet in [Facet::Workspaces, Facet::DataSources, Facet::Organization] {
+                facets.insert(facet);
+            }
+        }
+        facets
+    }
 }
 
 /// `gdgroups completions`.
@@ -612,6 +652,8 @@ mod tests {
                 &["plan", "--max-bytes", v],
                 &["apply", "--parallelism", v],
                 &["apply", "--max-deletes", v, "--max-delete-percent", v],
+                &["plan", "--max-member-removals", v, "--max-member-removal-percent", v],
+                &["apply", "--max-member-removals", v, "--max-member-removal-percent", v],
                 &["sandbox", "--max-page-size", v],
                 &["sandbox", "--latency-ms", v],
                 &["sandbox", "--write-answer-delay-ms", v],

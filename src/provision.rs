@@ -28,6 +28,8 @@
 //! `action`, `outcome`, and for failures `status` and `trace_id`), so a program subscribes with
 //! its own subscriber as the Python library's users subscribe a logger.
 
+pub mod read;
+
 use std::collections::BTreeSet;
 
 use serde::Deserialize;
@@ -41,7 +43,7 @@ use crate::group::{Group, MAX_NAME_CHARS, is_valid_id};
 use crate::live::Live;
 use crate::plan::document::moved_since;
 use crate::plan::safety::{self, Thresholds};
-use crate::plan::{Plan, PlanOptions, compute};
+use crate::plan::{Plan, PlanOptions};
 
 /// A group for a full load: what should exist. Valid by construction.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -274,12 +276,16 @@ impl Provisioner {
     /// delete thresholds, then applies it in dependency order. Failures are in the report.
     pub async fn apply(&self, plan: &Plan) -> Result<Report, Error> {
         self.check_thresholds(plan)?;
-        let live = self.client.fetch_live().await?;
+        let live = crate::provision::read::for_saved(&self.client, plan).await?;
         if let Some(moved) = moved_since(plan, &live) {
             return Err(Error::Refused(format!(
                 "the plan is stale: the live groups changed since it was made ({})",
                 moved.describe()
             )));
+        }
+        safety::lock_out(plan, &live).map_err(Error::Refused)?;
+        if let Some(why) = crate::plan::unsupported_by_apply(plan) {
+            return Err(Error::Refused(why));
         }
         Ok(self.execute(plan, &live).await)
     }
@@ -287,23 +293,22 @@ impl Provisioner {
     /// Plans and applies in one go: the live groups are read once, for both.
     async fn load(&self, desired: &Desired) -> Result<Report, Error> {
         let (plan, live) = self.plan_with_live(desired).await?;
+        safety::lock_out(&plan, &live).map_err(Error::Refused)?;
+        if let Some(why) = crate::plan::unsupported_by_apply(&plan) {
+            return Err(Error::Refused(why));
+        }
         self.check_thresholds(&plan)?;
         Ok(self.execute(&plan, &live).await)
     }
 
     /// The plan and the live groups it was computed against.
     async fn plan_with_live(&self, desired: &Desired) -> Result<(Plan, Live), Error> {
-        let mut live = self.client.fetch_live().await?;
         let options = PlanOptions {
             host: self.client.host().to_string(),
             no_delete: false,
             bootstrap_group: self.bootstrap_group.clone(),
         };
-        let mut plan = compute(desired, &live, &options).map_err(Error::Input)?;
-        if plan.summary.delete > 0 {
-            live.member_counts = self.client.member_counts().await?;
-            plan = compute(desired, &live, &options).map_err(Error::Input)?;
-        }
+        let (live, plan) = crate::provision::read::plan(&self.client, desired, &options).await?;
         Ok((plan, live))
     }
 

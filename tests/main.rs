@@ -1,5 +1,6 @@
 //! One integration-test binary: the real `gdgroups` against the real sandbox over HTTP.
 
+mod access;
 mod adopt;
 mod bad_files;
 mod cli;

@@ -35,7 +35,7 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
             "Checking that the user groups of {} did not change since the plan …",
             client.host()
         ));
-        let live = client.fetch_live().await?;
+        let live = crate::provision::read::for_saved(&client, &doc.plan).await?;
         if let Some(moved) = moved_since(&doc.plan, &live) {
             if already_applied(&doc.plan, &live) {
                 ctx.out.always(&format!(
@@ -55,6 +55,10 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
             plan.hold_deletes("--no-delete");
         }
         show_plan(&ctx.out, &plan, None, false);
+        safety::lock_out(&plan, &live).map_err(Error::Refused)?;
+        if let Some(why) = crate::plan::unsupported_by_apply(&plan) {
+            return Err(Error::Refused(why));
+        }
         safety::check(&plan, &args.safety.thresholds(plan.source.safety))
             .map_err(Error::Refused)?;
         (client, live, plan, None)
@@ -63,6 +67,10 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
             fresh_plan(ctx, &args.file, &args.safety, parallelism).await?;
         let asking = plan.summary.has_changes() && !args.auto_approve;
         show_plan(&ctx.out, &plan, Some(&desired.path), asking);
+        safety::lock_out(&plan, &live).map_err(Error::Refused)?;
+        if let Some(why) = crate::plan::unsupported_by_apply(&plan) {
+            return Err(Error::Refused(why));
+        }
         safety::check(&plan, &args.safety.thresholds(plan.source.safety))
             .map_err(Error::Refused)?;
         if asking {
@@ -326,6 +334,7 @@ mod tests {
             id: id.into(),
             before: None,
             after: None,
+            access: None,
             impact: None,
             held: None,
         }

@@ -3,8 +3,9 @@
 
 use super::{Ctx, connect};
 use crate::cli::DumpArgs;
-use crate::desired::dump::to_yaml;
+use crate::desired::dump::to_yaml_with_access;
 use crate::error::{Error, Exit};
+use crate::gooddata::AccessQuery;
 use crate::gooddata::DEFAULT_PARALLELISM;
 use crate::plan::document::write_atomically;
 
@@ -16,6 +17,25 @@ pub async fn run(args: &DumpArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
     ctx.out
         .status(&format!("Reading the user groups of {} …", client.host()));
     let live = client.fetch_live().await?;
+    let facets = args.facets();
+    // The groups are known first, so a server without the permissions listing can be asked
+    // group by group.
+    let query = AccessQuery {
+        facets,
+        token_user: false,
+        permission_groups: live.groups.keys().cloned().collect(),
+    };
+    let access = client.fetch_access(&query).await?;
+    for unknown in &access.unrecognized {
+        let place = match &unknown.target {
+            Some(target) => format!("{} `{target}`", unknown.facet.key()),
+            None => unknown.facet.key().to_string(),
+        };
+        ctx.out.always(&format!(
+            "warning: `{}` holds permission `{}` on {place}, which this version of gdgroups does not know: it is not in the file, and a plan that changes that set will refuse to drop it",
+            unknown.assignee, unknown.name
+        ));
+    }
     let groups: Vec<_> = live
         .groups
         .values()
@@ -32,7 +52,13 @@ pub async fn run(args: &DumpArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
          Review, commit, then `gdgroups plan` shows no changes. The bootstrap group is protected.",
         client.host()
     );
-    let text = to_yaml(&groups, live.bootstrap_group.as_slice(), &header);
+    let text = to_yaml_with_access(
+        &groups,
+        |id: &str| access.group_access(id),
+        facets,
+        live.bootstrap_group.as_slice(),
+        &header,
+    );
     match &args.output {
         Some(path) => {
             refuse_to_overwrite(args)?;

@@ -21,7 +21,7 @@ use crate::gooddata::Client;
 use crate::live::Live;
 use crate::output::Output;
 use crate::plan::document::PlanDocument;
-use crate::plan::{Action, Plan, PlanOptions, compute};
+use crate::plan::{Plan, PlanOptions};
 use crate::render;
 
 /// What every command gets: the global flags, the surroundings, and the output.
@@ -87,18 +87,12 @@ pub(crate) async fn fresh_plan(
     let client = connect(ctx, parallelism)?;
     ctx.out
         .status(&format!("Reading the user groups of {} …", client.host()));
-    let mut live = client.fetch_live().await?;
     let options = PlanOptions {
         host: client.host().to_string(),
         no_delete: safety.no_delete,
         bootstrap_group: safety.bootstrap_group.clone(),
     };
-    let mut plan = compute(&desired, &live, &options).map_err(Error::Input)?;
-    if plan.changes.iter().any(|c| c.action == Action::Delete) {
-        // What deletes cost is only worth its requests when there are deletes.
-        live.member_counts = client.member_counts().await?;
-        plan = compute(&desired, &live, &options).map_err(Error::Input)?;
-    }
+    let (live, plan) = crate::provision::read::plan(&client, &desired, &options).await?;
     Ok((client, desired, live, plan))
 }
 

@@ -10,7 +10,7 @@ use crate::render::Files;
 
 /// Runs `plan`.
 pub async fn run(args: &PlanArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
-    let (_, desired, _, plan) = fresh_plan(
+    let (_, desired, live, plan) = fresh_plan(
         ctx,
         &args.file,
         &args.safety,
@@ -23,7 +23,8 @@ pub async fn run(args: &PlanArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
         groups: Some(&desired.path),
         saved_plan: saved.as_deref(),
     };
-    if let Err(refusal) = safety::check(&doc.plan, &args.safety.thresholds(doc.plan.source.safety))
+    if let Err(refusal) = safety::lock_out(&doc.plan, &live)
+        .and_then(|()| safety::check(&doc.plan, &args.safety.thresholds(doc.plan.source.safety)))
     {
         // The plan is still shown, so the reviewer sees what was refused; it is not saved.
         let files = Files {

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::node::{self, Kind};
+use crate::access::{Facet, Facets, GroupAccess, Permission, WorkspacePermissions};
 use crate::group::Group;
 
 /// The first line of every dumped file: editors with the YAML language server then validate
@@ -20,6 +21,25 @@ pub const SCHEMA_MODELINE: &str = "# yaml-language-server: $schema=./groups.sche
 /// `header_comment` becomes comment lines after the schema line (each line prefixed with `# `;
 /// empty for none), for example where and when the file was dumped.
 pub fn to_yaml(groups: &[Group], protected: &[String], header_comment: &str) -> String {
+    to_yaml_with_access(
+        groups,
+        |_| GroupAccess::default(),
+        Facets::NONE,
+        protected,
+        header_comment,
+    )
+}
+
+/// [`to_yaml`] with each group's members and permissions for `facets` (`dump --members
+/// --permissions`), as `access` gives them for a group id: every group gets every key in
+/// `facets`, empty when it has none, so the file manages exactly what it shows.
+pub fn to_yaml_with_access(
+    groups: &[Group],
+    access: impl Fn(&str) -> GroupAccess,
+    facets: Facets,
+    protected: &[String],
+    header_comment: &str,
+) -> String {
     let mut out = String::with_capacity(64 + groups.len() * 64);
     out.push_str(SCHEMA_MODELINE);
     out.push('\n');
@@ -56,13 +76,20 @@ pub fn to_yaml(groups: &[Group], protected: &[String], header_comment: &str) -> 
         return out;
     }
     out.push_str("groups:\n");
-    out.push_str(&group_items(groups));
+    out.push_str(&items(groups, Some((&access, facets))));
     out
 }
 
 /// The items of a `groups:` list, sorted by id, indented as under `groups:`: what a plan shows
 /// to paste into the file to keep groups it would delete.
 pub fn group_items(groups: &[Group]) -> String {
+    items(groups, None)
+}
+
+/// Where a group's members and permissions come from, and which of them to write.
+type FacetSource<'a> = (&'a dyn Fn(&str) -> GroupAccess, Facets);
+
+fn items(groups: &[Group], access: Option<FacetSource<'_>>) -> String {
     let mut out = String::new();
     let mut sorted: Vec<&Group> = groups.iter().collect();
     sorted.sort_by(|a, b| a.id.cmp(&b.id));
@@ -75,8 +102,70 @@ pub fn group_items(groups: &[Group]) -> String {
             let parents: Vec<Cow<'_, str>> = group.parents.iter().map(|p| scalar(p)).collect();
             let _ = writeln!(out, "    parents: [{}]", parents.join(", "));
         }
+        if let Some((access, facets)) = access {
+            facet_lines(&access(&group.id), facets, &mut out);
+        }
     }
     out
+}
+
+/// The facet keys of one group, canonical: ids sorted, permissions in the API's order, a
+/// workspace's shorthand list when it has no hierarchy permissions.
+fn facet_lines(access: &GroupAccess, facets: Facets, out: &mut String) {
+    fn list<'a>(items: impl Iterator<Item = Cow<'a, str>>) -> String {
+        format!("[{}]", items.collect::<Vec<_>>().join(", "))
+    }
+    fn names<P: Permission>(set: &BTreeSet<P>) -> String {
+        list(set.iter().map(|p| Cow::Borrowed(p.as_str())))
+    }
+    fn workspace(value: &WorkspacePermissions) -> String {
+        if value.hierarchy.is_empty() {
+            names(&value.permissions)
+        } else {
+            format!(
+                "{{permissions: {}, hierarchy: {}}}",
+                names(&value.permissions),
+                names(&value.hierarchy)
+            )
+        }
+    }
+    for facet in facets.iter() {
+        match facet {
+            Facet::Members => {
+                let members = &access.members;
+                let _ = writeln!(
+                    out,
+                    "    members: {}",
+                    list(members.iter().map(|m| scalar(m)))
+                );
+            }
+            Facet::Workspaces => {
+                let map = &access.workspaces;
+                if map.is_empty() {
+                    out.push_str("    workspaces: {}\n");
+                    continue;
+                }
+                out.push_str("    workspaces:\n");
+                for (ws, value) in map {
+                    let _ = writeln!(out, "      {}: {}", scalar(ws), workspace(value));
+                }
+            }
+            Facet::DataSources => {
+                let map = &access.data_sources;
+                if map.is_empty() {
+                    out.push_str("    data_sources: {}\n");
+                    continue;
+                }
+                out.push_str("    data_sources:\n");
+                for (ds, value) in map {
+                    let _ = writeln!(out, "      {}: {}", scalar(ds), names(value));
+                }
+            }
+            Facet::Organization => {
+                let _ = writeln!(out, "    organization: {}", names(&access.organization));
+            }
+        }
+    }
 }
 
 /// The value as written in YAML: plain when that reads back as the same string, otherwise in
@@ -188,6 +277,59 @@ fn double_quoted(value: &str) -> String {
 mod tests {
     use super::*;
     use crate::desired::{LoadOptions, parse};
+
+    #[test]
+    fn facets_are_written_sorted_with_the_shorthand_where_there_is_no_hierarchy() {
+        use crate::access::{
+            DataSourcePermission as D, OrganizationPermission as O, WorkspacePermission as W,
+        };
+        use std::collections::BTreeMap;
+        let sales = GroupAccess {
+            members: ["zoe", "amy", "no"]
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect(),
+            workspaces: BTreeMap::from([
+                (
+                    "zeta".to_string(),
+                    WorkspacePermissions::only([W::View, W::Analyze]),
+                ),
+                (
+                    "alpha".to_string(),
+                    WorkspacePermissions {
+                        permissions: BTreeSet::new(),
+                        hierarchy: BTreeSet::from([W::View]),
+                    },
+                ),
+            ]),
+            data_sources: BTreeMap::from([("dwh".to_string(), BTreeSet::from([D::Use]))]),
+            organization: BTreeSet::from([O::SelfCreateToken, O::Manage]),
+        };
+        let access = |id: &str| {
+            if id == "sales" {
+                sales.clone()
+            } else {
+                GroupAccess::default()
+            }
+        };
+        let groups = [Group::new("sales"), Group::new("empty")];
+        let text = to_yaml_with_access(&groups, access, Facets::ALL, &[], "");
+        let body = &text[text.find("groups:").expect("groups")..];
+        assert_eq!(
+            body,
+            "groups:\n  - id: empty\n    members: []\n    workspaces: {}\n    data_sources: {}\n    organization: []\n  - id: sales\n    members: [amy, \"no\", zoe]\n    workspaces:\n      alpha: {permissions: [], hierarchy: [VIEW]}\n      zeta: [ANALYZE, VIEW]\n    data_sources:\n      dwh: [USE]\n    organization: [MANAGE, SELF_CREATE_TOKEN]\n"
+        );
+        let members_only =
+            to_yaml_with_access(&groups, access, Facets::NONE.with(Facet::Members), &[], "");
+        assert!(!members_only.contains("workspaces"), "{members_only}");
+        assert_eq!(
+            to_yaml(&groups, &[], "x"),
+            to_yaml_with_access(&groups, access, Facets::NONE, &[], "x"),
+            "without facets, the dump of names and parents"
+        );
+        let back = parse("groups.yaml", &text, LoadOptions::default()).expect("reads back");
+        assert_eq!(back.managed_facets(), Facets::ALL);
+    }
 
     #[test]
     fn the_file_is_canonical_and_commented() {

@@ -23,7 +23,7 @@ pub enum Mode {
     Incremental,
 }
 
-/// Delete thresholds from the file's `safety:` section.
+/// Delete and member-removal thresholds from the file's `safety:` section.
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Safety {
     /// Absolute cap on deletes per apply.
@@ -32,6 +32,13 @@ pub struct Safety {
     /// Cap as a percentage of live managed groups (default 30 when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_delete_percent: Option<f64>,
+    /// Absolute cap on members removed from groups per apply (default: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_member_removals: Option<u64>,
+    /// Cap on the members one group loses, as a percentage of its live members (default 30
+    /// when absent; not applied to groups of fewer than 5 members).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_member_removal_percent: Option<f64>,
 }
 
 /// A `*`/`?` glob from the `ignore:` list.
@@ -195,6 +202,7 @@ pub mod schema;
 mod suggest;
 
 pub use records::from_groups;
+pub use suggest::closest;
 
 #[cfg(test)]
 mod tests {

@@ -50,7 +50,12 @@ pub(super) const GROUP_KEYS: [&str; 12] = [
 ];
 
 /// Keys of the `safety:` mapping.
-pub(super) const SAFETY_KEYS: [&str; 2] = ["max_deletes", "max_delete_percent"];
+pub(super) const SAFETY_KEYS: [&str; 4] = [
+    "max_deletes",
+    "max_delete_percent",
+    "max_member_removals",
+    "max_member_removal_percent",
+];
 
 mod facets;
 
@@ -604,45 +609,62 @@ impl<'a> Reader<'a> {
         };
         let mut fields = self.fields(map, &SAFETY_KEYS, Context::Safety);
         if let Some((_, v)) = fields.take("max_deletes") {
-            match v.kind {
-                Kind::Null => {}
-                Kind::Int(n) if n >= 0 => {
-                    safety.max_deletes = Some(u64::try_from(n).unwrap_or(u64::MAX));
-                }
-                _ => self.error(
-                    v.span,
-                    format!(
-                        "`max_deletes` must be a whole number ≥ 0, found {}",
-                        v.kind.describe()
-                    ),
-                    "for example `max_deletes: 10`; `0` forbids deletes",
-                ),
-            }
+            safety.max_deletes = self.read_count("max_deletes", &v, "deletes");
         }
         if let Some((_, v)) = fields.take("max_delete_percent") {
-            #[allow(clippy::cast_precision_loss)] // the range check below keeps it small
-            let percent = match v.kind {
-                Kind::Null => None,
-                Kind::Int(n) => Some(n as f64),
-                Kind::Float(f) => Some(f),
-                _ => {
-                    self.type_error("max_delete_percent", &v, "a number from 0 to 100");
-                    None
-                }
-            };
-            if let Some(p) = percent {
-                if (0.0..=100.0).contains(&p) {
-                    safety.max_delete_percent = Some(p);
-                } else {
-                    self.error(
-                        v.span,
-                        format!("`max_delete_percent` must be from 0 to 100, found {p}"),
-                        "for example `max_delete_percent: 30` (the default)",
-                    );
-                }
-            }
+            safety.max_delete_percent = self.read_percent("max_delete_percent", &v);
+        }
+        if let Some((_, v)) = fields.take("max_member_removals") {
+            safety.max_member_removals =
+                self.read_count("max_member_removals", &v, "member removals");
+        }
+        if let Some((_, v)) = fields.take("max_member_removal_percent") {
+            safety.max_member_removal_percent = self.read_percent("max_member_removal_percent", &v);
         }
         safety
+    }
+
+    /// A `safety:` count: a whole number ≥ 0, or null for none.
+    fn read_count(&mut self, key: &str, v: &Node<'a>, what: &str) -> Option<u64> {
+        match v.kind {
+            Kind::Null => None,
+            Kind::Int(n) if n >= 0 => Some(u64::try_from(n).unwrap_or(u64::MAX)),
+            _ => {
+                self.error(
+                    v.span,
+                    format!(
+                        "`{key}` must be a whole number ≥ 0, found {}",
+                        v.kind.describe()
+                    ),
+                    format!("for example `{key}: 10`; `0` forbids {what}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A `safety:` percentage from 0 to 100, or null for the default.
+    fn read_percent(&mut self, key: &str, v: &Node<'a>) -> Option<f64> {
+        #[allow(clippy::cast_precision_loss)] // the range check below keeps it small
+        let percent = match v.kind {
+            Kind::Null => None,
+            Kind::Int(n) => Some(n as f64),
+            Kind::Float(f) => Some(f),
+            _ => {
+                self.type_error(key, v, "a number from 0 to 100");
+                None
+            }
+        };
+        let p = percent?;
+        if (0.0..=100.0).contains(&p) {
+            return Some(p);
+        }
+        self.error(
+            v.span,
+            format!("`{key}` must be from 0 to 100, found {p}"),
+            format!("for example `{key}: 30` (the default)"),
+        );
+        None
     }
 
     /// One group; `None` when it has no usable id (the problem is reported).

@@ -61,7 +61,7 @@ pub fn json_schema() -> Value {
                     },
                     "safety": {
                         "type": ["object", "null"],
-                        "description": "Limits on deletes per apply; `--max-deletes` and `--max-delete-percent` override them.",
+                        "description": "Limits on deletes and member removals per apply; `--max-deletes`, `--max-delete-percent`, `--max-member-removals` and `--max-member-removal-percent` override them.",
                         "additionalProperties": false,
                         "properties": {
                             "max_deletes": {
@@ -75,6 +75,18 @@ pub fn json_schema() -> Value {
                                 "maximum": 100,
                                 "default": 30,
                                 "description": "At most this percentage of the live managed groups deleted per apply (default 30); not applied below 10 groups."
+                            },
+                            "max_member_removals": {
+                                "type": ["integer", "null"],
+                                "minimum": 0,
+                                "description": "At most this many users removed from groups per apply, over all groups (default: no limit). `0` forbids removals."
+                            },
+                            "max_member_removal_percent": {
+                                "type": ["number", "null"],
+                                "minimum": 0,
+                                "maximum": 100,
+                                "default": 30,
+                                "description": "At most this percentage of one group's live members removed per apply (default 30); not applied to groups of fewer than 5 members. `--allow-removal GROUP` approves a group's removals."
                             }
                         }
                     },

@@ -6,7 +6,7 @@
 /// `protected`), or an edit distance of at most a third of the word's length (so words
 /// shorter than three characters only match ignoring case: any one-letter id is one edit from
 /// any other, which would make a useless suggestion).
-pub(super) fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
+pub fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {

@@ -69,6 +69,16 @@ impl LiveAccess {
         self.organization.get(group).unwrap_or(&NO_PERMISSIONS)
     }
 
+    /// Everything the group has, in one value (empty where a facet was not read).
+    pub fn group_access(&self, group: &str) -> crate::access::GroupAccess {
+        crate::access::GroupAccess {
+            members: self.members_of(group).clone(),
+            workspaces: self.workspaces_of(group).clone(),
+            data_sources: self.data_sources_of(group).clone(),
+            organization: self.organization_of(group).clone(),
+        }
+    }
+
     /// Whether the facet was read, so its fields can be trusted.
     pub fn has(&self, facet: Facet) -> bool {
         self.facets.contains(facet)

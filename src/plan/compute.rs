@@ -5,21 +5,28 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use foldhash::{HashMap, HashMapExt};
 
+use super::access::{self, AccessChange};
 use super::order::{Graph, dependencies_first};
 use super::{Action, Change, Impact, Note, Plan, PlanOptions, Source, Summary};
+use crate::access::Facet;
 use crate::desired::{Desired, DesiredGroup, Mode};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::group::Group;
-use crate::live::Live;
+use crate::live::{Live, ManagedFacets};
 
 /// Computes the plan that makes `live` equal to `desired`. Fails, with located diagnostics, when
 /// the desired state only turns out invalid against the live one: a parent that is neither
 /// declared nor a live group that stays, or a cycle through groups the file does not manage.
+///
+/// Members and permissions (spec §11) are compared for the facets each declared group manages,
+/// against `live.access`; a user, workspace or data source that does not exist live is an error
+/// at the place it was written.
 pub fn compute(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, Diagnostics> {
-    // Fingerprinting the live state needs only the live groups: it runs on a thread of its own
+    let managed = managed_facets(desired, live, options);
+    // Fingerprinting the live state needs only the live state: it runs on a thread of its own
     // beside the diff, or after it when no thread can be started. A panic on either side is
     // passed on, as if both had run here.
-    let fingerprint = || live.fingerprint_and_digests(|id: &str| !desired.is_ignored(id));
+    let fingerprint = || live.fingerprint_and_digests(|id: &str| !desired.is_ignored(id), &managed);
     let (hashes, plan) = std::thread::scope(|scope| {
         let beside = std::thread::Builder::new()
             .name("gdgroups-fingerprint".into())
@@ -36,7 +43,31 @@ pub fn compute(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<
     });
     let mut plan = plan?;
     (plan.source.live_fingerprint, plan.source.live_groups) = hashes;
+    plan.source.managed = managed
+        .iter()
+        .map(|(id, facets)| {
+            let keys = facets.iter().map(|f| f.key().to_string()).collect();
+            (id.clone(), keys)
+        })
+        .collect();
     Ok(plan)
+}
+
+/// The facets each declared active group manages, leaving out protected groups (never
+/// touched, so their live values do not matter to the plan).
+fn managed_facets(desired: &Desired, live: &Live, options: &PlanOptions) -> ManagedFacets {
+    desired
+        .groups
+        .iter()
+        .filter(|dg| dg.active && !dg.access().is_empty())
+        .filter(|dg| {
+            let id = Some(dg.group.id.as_str());
+            id != live.bootstrap_group.as_deref()
+                && id != options.bootstrap_group.as_deref()
+                && !desired.protected.iter().any(|p| Some(p.as_str()) == id)
+        })
+        .map(|dg| (dg.group.id.clone(), dg.access().facets()))
+        .collect()
 }
 
 /// The plan without the live fingerprint, which [`compute`] fills in.
@@ -44,7 +75,8 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
     let ctx = Context::new(desired, live, options);
     ctx.check()?;
 
-    let mut creates: BTreeMap<&str, Group> = BTreeMap::new();
+    let mut creates: BTreeMap<&str, (Group, Option<AccessChange>)> = BTreeMap::new();
+    let mut problems = Vec::new();
     let mut updates: Vec<Change> = Vec::new();
     let mut deletes: BTreeSet<&str> = BTreeSet::new();
     let mut notes: Vec<Note> = Vec::new();
@@ -54,7 +86,9 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
         if let Some(dg) = declared {
             match (dg.active, before) {
                 (true, None) => {
-                    creates.insert(id, dg.group.clone());
+                    let change = access::diff(id, dg.access(), &live.access, false);
+                    access::check(id, dg.access(), &change, &live.access, &mut problems);
+                    creates.insert(id, (dg.group.clone(), change.non_empty()));
                 }
                 (true, Some(before)) if ctx.is_protected(id) => {
                     if before != &dg.group {
@@ -63,16 +97,35 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
                             text: "protected: the declared name or parents differ from the live group and are not applied".into(),
                         });
                     }
+                    let facets = dg.access().facets();
+                    if !facets.is_empty() {
+                        let keys: Vec<&str> = facets.iter().map(Facet::key).collect();
+                        notes.push(Note {
+                            id: id.to_string(),
+                            text: format!(
+                                "protected: its {} are declared but never applied; gdgroups leaves a protected group's members and permissions alone",
+                                keys.join(", ")
+                            ),
+                        });
+                    }
                 }
-                (true, Some(before)) if before == &dg.group => summary.unchanged += 1,
-                (true, Some(before)) => updates.push(Change {
-                    action: Action::Update,
-                    id: id.to_string(),
-                    before: Some(before.clone()),
-                    after: Some(dg.group.clone()),
-                    impact: None,
-                    held: None,
-                }),
+                (true, Some(before)) => {
+                    let change = access::diff(id, dg.access(), &live.access, true);
+                    access::check(id, dg.access(), &change, &live.access, &mut problems);
+                    if before == &dg.group && change.is_empty() {
+                        summary.unchanged += 1;
+                    } else {
+                        updates.push(Change {
+                            action: Action::Update,
+                            id: id.to_string(),
+                            before: Some(before.clone()),
+                            after: Some(dg.group.clone()),
+                            access: change.non_empty(),
+                            impact: None,
+                            held: None,
+                        });
+                    }
+                }
                 (false, None) => notes.push(Note {
                     id: id.to_string(),
                     text: "active: false, and no such live group: nothing to delete".into(),
@@ -101,9 +154,18 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
         }
     }
 
+    if !problems.is_empty() {
+        problems.sort_by_key(|d| d.span);
+        return Err(Diagnostics {
+            path: desired.path.clone(),
+            source: desired.source.clone(),
+            items: problems,
+        });
+    }
+
     let create_ids: BTreeSet<&str> = creates.keys().copied().collect();
     let create_order = dependencies_first(&create_ids, |id| {
-        creates[id].parents.iter().map(String::as_str).collect()
+        creates[id].0.parents.iter().map(String::as_str).collect()
     });
     // Children first: a group is deleted after the deleted groups that have it as a parent.
     let delete_order = dependencies_first(&deletes, |id| {
@@ -119,7 +181,8 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
         action: Action::Create,
         id: id.to_string(),
         before: None,
-        after: Some(creates[id].clone()),
+        after: Some(creates[id].0.clone()),
+        access: creates[id].1.clone(),
         impact: None,
         held: None,
     }));
@@ -130,6 +193,7 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
             id: id.to_string(),
             before: live.groups.get(id).cloned(),
             after: None,
+            access: None,
             impact: Some(Impact {
                 // A group the listing does not show is unknown, not empty.
                 members: live.member_counts.as_ref().and_then(|m| m.get(id).copied()),
@@ -164,6 +228,13 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
             (Action::Delete, None) => summary.delete += 1,
             (Action::Delete, Some(_)) => summary.held += 1,
         }
+        if let Some(access) = &change.access {
+            let counts = access.counts();
+            summary.members_added += counts.members_added;
+            summary.members_removed += counts.members_removed;
+            summary.permissions_granted += counts.granted;
+            summary.permissions_revoked += counts.revoked;
+        }
     }
 
     Ok(Plan {
@@ -176,6 +247,7 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
             live_fingerprint: String::new(),
             live_groups: BTreeMap::new(),
             safety: desired.safety,
+            managed: BTreeMap::new(),
         },
         changes,
         notes,

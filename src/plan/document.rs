@@ -164,7 +164,7 @@ pub struct Moved {
     pub appeared: Vec<String>,
     /// Groups that existed but are gone.
     pub vanished: Vec<String>,
-    /// Groups whose name or parents changed.
+    /// Groups whose name or parents changed, or the members or permissions the plan manages.
     pub changed: Vec<String>,
 }
 
@@ -201,12 +201,13 @@ fn ignored(plan: &Plan) -> Vec<crate::desired::Pattern> {
 pub fn moved_since(plan: &Plan, live: &Live) -> Option<Moved> {
     let patterns = ignored(plan);
     let keep = |id: &str| !patterns.iter().any(|p| p.matches(id));
-    if live.fingerprint(keep) == plan.source.live_fingerprint
+    let managed = plan.source.managed_facets();
+    if live.fingerprint_with(keep, &managed) == plan.source.live_fingerprint
         && live.bootstrap_group == plan.source.bootstrap_group
     {
         return None;
     }
-    let now: BTreeMap<String, String> = live.digests(keep);
+    let now: BTreeMap<String, String> = live.fingerprint_and_digests(keep, &managed).1;
     let then = &plan.source.live_groups;
     let mut moved = Moved::default();
     for (id, digest) in &now {
@@ -229,14 +230,58 @@ pub fn moved_since(plan: &Plan, live: &Live) -> Option<Moved> {
 pub fn already_applied(plan: &Plan, live: &Live) -> bool {
     let patterns = ignored(plan);
     let keep = |id: &str| !patterns.iter().any(|p| p.matches(id));
+    let managed = plan.source.managed_facets();
     let mut after = plan.source.live_groups.clone();
     for change in plan.actionable() {
         match &change.after {
-            Some(group) => after.insert(change.id.clone(), crate::live::digest(group)),
+            Some(group) => {
+                let digest = match managed.get(&change.id) {
+                    Some(facets) if !facets.is_empty() => {
+                        crate::live::digest_with_access(group, *facets, &access_after(change, live))
+                    }
+                    _ => crate::live::digest(group),
+                };
+                after.insert(change.id.clone(), digest)
+            }
             None => after.remove(&change.id),
         };
     }
-    live.bootstrap_group == plan.source.bootstrap_group && live.digests(keep) == after
+    live.bootstrap_group == plan.source.bootstrap_group
+        && live.fingerprint_and_digests(keep, &managed).1 == after
+}
+
+/// The group's members and permissions once `change` is applied: its after values where it
+/// changes them, what is live now where it does not (those were equal when the plan was made).
+fn access_after(change: &super::Change, live: &Live) -> crate::live::LiveAccess {
+    let id = change.id.as_str();
+    let now = &live.access;
+    let changed = change.access.clone().unwrap_or_default();
+    let mut one = crate::live::LiveAccess::default();
+    one.members.insert(
+        id.to_string(),
+        changed
+            .members
+            .map_or_else(|| now.members_of(id).clone(), |d| d.after),
+    );
+    one.workspace_access.insert(
+        id.to_string(),
+        changed
+            .workspaces
+            .map_or_else(|| now.workspaces_of(id).clone(), |d| d.after),
+    );
+    one.data_source_access.insert(
+        id.to_string(),
+        changed
+            .data_sources
+            .map_or_else(|| now.data_sources_of(id).clone(), |d| d.after),
+    );
+    one.organization.insert(
+        id.to_string(),
+        changed
+            .organization
+            .map_or_else(|| now.organization_of(id).clone(), |d| d.after),
+    );
+    one
 }
 
 /// `a, b, c and 4 more`.
@@ -357,7 +402,7 @@ mod tests {
             let live = Live::new([Group::new("a").with_name(name.clone()), Group::new("b"), Group::new("jit-1")]);
             let mut plan = plan_for(&live);
             plan.host = host;
-            plan.source.safety = crate::desired::Safety { max_deletes, max_delete_percent: percent };
+            plan.source.safety = crate::desired::Safety { max_deletes, max_delete_percent: percent, ..crate::desired::Safety::default() };
             if hold {
                 plan.hold_deletes("--no-delete");
             }

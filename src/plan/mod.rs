@@ -1,6 +1,7 @@
 //! The plan: a pure function of (desired, live, options). No I/O happens here, so every rule of
 //! spec §3 is unit-tested without a server.
 
+mod access;
 mod compute;
 pub mod document;
 pub mod order;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::desired::Mode;
 use crate::group::Group;
 
+pub use access::{AccessChange, Counts, Delta, LockOut, grants, lock_out};
 pub use compute::compute;
 
 /// What a change does to one group.
@@ -21,7 +23,9 @@ pub use compute::compute;
 pub enum Action {
     /// The group is absent live and is created.
     Create,
-    /// The group's name or parent set differs and is replaced.
+    /// The group's name or parent set differs (and is replaced), or a facet it manages
+    /// (members, permissions) differs, or both: [`Change::group_changed`] and
+    /// [`Change::access`] say which.
     Update,
     /// The group is not declared (or is `active: false`) and is deleted.
     Delete,
@@ -59,12 +63,28 @@ pub struct Change {
     pub before: Option<Group>,
     /// The group after the change (absent for a delete).
     pub after: Option<Group>,
+    /// The managed facets (members, permissions) that differ, each with its live and desired
+    /// value; absent when none differs (always for a delete: the delete drops them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<AccessChange>,
     /// For deletes: what is lost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impact: Option<Impact>,
     /// Why the change is shown but not carried out (for example `--no-delete`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held: Option<String>,
+}
+
+impl Change {
+    /// Whether the group itself (its name or parents) is written: always for a create or
+    /// delete, for an update only when the name or parent set differs. An update of members or
+    /// permissions alone needs no `PUT` of the group.
+    pub fn group_changed(&self) -> bool {
+        match (self.action, &self.before, &self.after) {
+            (Action::Update, Some(before), Some(after)) => before != after,
+            _ => true,
+        }
+    }
 }
 
 /// A remark attached to a group that is not itself a change (rename hints, "nothing to delete").
@@ -96,12 +116,37 @@ pub struct Summary {
     /// Live groups the file manages (neither protected nor ignored): the base of
     /// `max_delete_percent`.
     pub managed: usize,
+    /// Users added to groups (one per user and group).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub members_added: usize,
+    /// Users removed from groups.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub members_removed: usize,
+    /// Permissions granted: one per permission name and target (a workspace, its hierarchy, a
+    /// data source, the organization) and group.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub permissions_granted: usize,
+    /// Permissions revoked, counted the same way.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub permissions_revoked: usize,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {
     /// Whether applying would change anything.
     pub fn has_changes(&self) -> bool {
-        self.create + self.update + self.delete > 0
+        self.create
+            + self.update
+            + self.delete
+            + self.members_added
+            + self.members_removed
+            + self.permissions_granted
+            + self.permissions_revoked
+            > 0
     }
 }
 
@@ -129,7 +174,8 @@ pub struct Plan {
 pub struct Source {
     /// sha256 of the desired-state file.
     pub desired_sha256: String,
-    /// The bootstrap group of the organization as the server told it; `null` when it would not.
+    /// The bootstrap group of the organization as the server told it; `null` when it would not,
+    /// or was not asked because the plan creates at most (no change could touch it).
     #[serde(default)]
     pub bootstrap_group: Option<String>,
     /// The `ignore:` patterns: ignored groups are left out of the fingerprint.
@@ -142,6 +188,35 @@ pub struct Source {
     /// The file's delete thresholds, re-checked when a saved plan is applied.
     #[serde(default)]
     pub safety: crate::desired::Safety,
+    /// The facets each declared group manages (`members`, `workspaces`, …, the file's key
+    /// names), by group id: the live fingerprint and digests cover their live values too, and
+    /// apply reads them again for the stale check. Empty (and left out) for a file of names and
+    /// parents only, whose fingerprint is then what it always was.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub managed: BTreeMap<String, Vec<String>>,
+}
+
+impl Source {
+    /// [`Source::managed`] as facet sets; names this version does not know are left out.
+    pub fn managed_facets(&self) -> crate::live::ManagedFacets {
+        self.managed
+            .iter()
+            .map(|(id, keys)| {
+                let facets = crate::access::Facet::ALL
+                    .into_iter()
+                    .filter(|f| keys.iter().any(|k| k == f.key()))
+                    .collect();
+                (id.clone(), facets)
+            })
+            .collect()
+    }
+
+    /// Every facet some group manages: what the stale check reads again.
+    pub fn facets(&self) -> crate::access::Facets {
+        self.managed_facets()
+            .values()
+            .fold(crate::access::Facets::NONE, |all, f| all.union(*f))
+    }
 }
 
 impl Plan {
@@ -156,10 +231,28 @@ impl Plan {
         }
     }
 
+    /// The changes that add or remove members or permissions (held ones excluded).
+    pub fn access_changes(&self) -> impl Iterator<Item = &Change> {
+        self.actionable().filter(|c| c.access.is_some())
+    }
+
     /// The changes that apply will carry out (held ones excluded).
     pub fn actionable(&self) -> impl Iterator<Item = &Change> {
         self.changes.iter().filter(|c| c.held.is_none())
     }
+}
+
+/// Why this build refuses to apply `plan`, when it changes members or permissions: the executor
+/// writes groups only, and must not report as done what it did not do.
+pub fn unsupported_by_apply(plan: &Plan) -> Option<String> {
+    let ids: Vec<String> = plan.access_changes().map(|c| c.id.clone()).collect();
+    if ids.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "not applying: this plan changes members or permissions of {}, and this version of gdgroups plans those changes but cannot write them yet. Nothing was applied; remove the `members`, `workspaces`, `data_sources` and `organization` keys that differ, or wait for a version that applies them",
+        crate::plan::document::list(&ids, 10)
+    ))
 }
 
 /// Options of the plan computation that do not come from the file.
@@ -177,3 +270,6 @@ pub struct PlanOptions {
 /// Why deletes are held when the bootstrap group is unknown: any of them could be it.
 /// [`safety::check`] refuses a plan holding deletes for this reason.
 pub const UNKNOWN_BOOTSTRAP: &str = "an unknown bootstrap group";
+
+#[cfg(test)]
+mod access_tests;

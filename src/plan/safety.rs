@@ -1,5 +1,7 @@
-//! Delete safety (spec §2, §3): thresholds that refuse a plan deleting more than the file or the
-//! flags allow, unless a reviewer approved exactly those deletes with `--allow-delete`.
+//! Safety rules (spec §2, §3, §11): thresholds that refuse a plan deleting groups or removing
+//! members beyond what the file or the flags allow, unless a reviewer approved exactly those
+//! deletes (`--allow-delete`) or those groups' removals (`--allow-removal`); and the lock-out
+//! guard ([`lock_out`]), which no flag overrides.
 
 use std::collections::BTreeSet;
 
@@ -10,6 +12,11 @@ use crate::desired::Safety;
 pub const DEFAULT_MAX_DELETE_PERCENT: f64 = 30.0;
 /// Below this many managed groups the percentage rule is not applied (one delete of five is 20 %).
 pub const PERCENT_RULE_MIN_GROUPS: usize = 10;
+/// The default `max_member_removal_percent`: of one group's live members.
+pub const DEFAULT_MAX_MEMBER_REMOVAL_PERCENT: f64 = 30.0;
+/// Groups with fewer live members than this are not held to the removal percentage (one of
+/// three is 33 %).
+pub const PERCENT_RULE_MIN_MEMBERS: usize = 5;
 
 /// Thresholds after flags override the file.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -20,6 +27,12 @@ pub struct Thresholds {
     pub max_delete_percent: f64,
     /// Deletes a reviewer approved by id; they do not count against the caps.
     pub allowed: BTreeSet<String>,
+    /// Absolute cap on members removed, over all groups.
+    pub max_member_removals: Option<u64>,
+    /// Cap on the members one group loses, in percent of its live members.
+    pub max_member_removal_percent: f64,
+    /// Groups whose member removals a reviewer approved; they do not count against the caps.
+    pub allowed_removals: BTreeSet<String>,
 }
 
 impl Thresholds {
@@ -36,8 +49,37 @@ impl Thresholds {
                 .or(file.max_delete_percent)
                 .unwrap_or(DEFAULT_MAX_DELETE_PERCENT),
             allowed: allowed.iter().cloned().collect(),
+            max_member_removals: file.max_member_removals,
+            max_member_removal_percent: file
+                .max_member_removal_percent
+                .unwrap_or(DEFAULT_MAX_MEMBER_REMOVAL_PERCENT),
+            allowed_removals: BTreeSet::new(),
         }
     }
+
+    /// These thresholds with `--max-member-removals` / `--max-member-removal-percent` /
+    /// `--allow-removal` on top.
+    #[must_use]
+    pub fn with_removals(
+        mut self,
+        max_member_removals: Option<u64>,
+        max_member_removal_percent: Option<f64>,
+        allowed: &[String],
+    ) -> Self {
+        self.max_member_removals = max_member_removals.or(self.max_member_removals);
+        if let Some(p) = max_member_removal_percent {
+            self.max_member_removal_percent = p;
+        }
+        self.allowed_removals.extend(allowed.iter().cloned());
+        self
+    }
+}
+
+/// The lock-out guard as a refusal: `Err` with what would be lost when, after the plan, the
+/// token's own user no longer holds organization `MANAGE`, or no group does (see
+/// [`super::lock_out`]). No flag overrides it.
+pub fn lock_out(plan: &Plan, live: &crate::live::Live) -> Result<(), String> {
+    super::lock_out(plan, live).map_err(|l| l.message())
 }
 
 /// `Err` with the rule and the flag that overrides it when the plan deletes too much, or holds
@@ -84,6 +126,63 @@ pub fn check(plan: &Plan, thresholds: &Thresholds) -> Result<(), String> {
             ));
         }
     }
+    check_removals(plan, thresholds)
+}
+
+/// The member-removal thresholds: a total cap, and a cap per group in percent of its members.
+fn check_removals(plan: &Plan, thresholds: &Thresholds) -> Result<(), String> {
+    // (group, removed, live members), approved groups left out.
+    let removals: Vec<(&str, usize, usize)> = plan
+        .actionable()
+        .filter(|c| !thresholds.allowed_removals.contains(&c.id))
+        .filter_map(|c| {
+            let members = c.access.as_ref()?.members.as_ref()?;
+            let removed = members.before.difference(&members.after).count();
+            (removed > 0).then_some((c.id.as_str(), removed, members.before.len()))
+        })
+        .collect();
+    let approve = |ids: &[&str]| {
+        let flags: Vec<String> = ids
+            .iter()
+            .map(|id| format!("--allow-removal {id}"))
+            .collect();
+        format!(
+            "approve these groups' removals with {} (repeatable)",
+            flags.join(" ")
+        )
+    };
+    let total: usize = removals.iter().map(|(_, n, _)| n).sum();
+    if let Some(max) = thresholds.max_member_removals
+        && total as u64 > max
+    {
+        let ids: Vec<&str> = removals.iter().map(|(id, _, _)| *id).collect();
+        return Err(format!(
+            "refusing to remove {total} members from groups: more than the limit of {max} (safety.max_member_removals / --max-member-removals). Review the removals (a `members:` list that lost entries in a merge looks like this), then raise the limit with --max-member-removals {total}, or {}",
+            approve(&ids)
+        ));
+    }
+    let too_many: Vec<(&str, usize, usize)> = removals
+        .iter()
+        .copied()
+        .filter(|(_, removed, live)| {
+            #[allow(clippy::cast_precision_loss)]
+            let percent = *removed as f64 * 100.0 / *live as f64;
+            *live >= PERCENT_RULE_MIN_MEMBERS && percent > thresholds.max_member_removal_percent
+        })
+        .collect();
+    if !too_many.is_empty() {
+        let listed: Vec<String> = too_many
+            .iter()
+            .map(|(id, removed, live)| format!("{id} loses {removed} of {live}"))
+            .collect();
+        let ids: Vec<&str> = too_many.iter().map(|(id, _, _)| *id).collect();
+        return Err(format!(
+            "refusing to remove more than {}% of a group's members ({}) (safety.max_member_removal_percent / --max-member-removal-percent). Review the removals (a `members:` list that lost entries in a merge looks like this), then {}",
+            thresholds.max_member_removal_percent,
+            crate::plan::document::list(&listed, 10),
+            approve(&ids)
+        ));
+    }
     Ok(())
 }
 
@@ -103,6 +202,7 @@ mod tests {
                     id: format!("g{i}"),
                     before: None,
                     after: None,
+                    access: None,
                     impact: None,
                     held: None,
                 })
@@ -121,6 +221,8 @@ mod tests {
             max_deletes: max,
             max_delete_percent: percent,
             allowed: allowed.iter().map(|s| (*s).to_string()).collect(),
+            max_member_removal_percent: 100.0,
+            ..Thresholds::default()
         }
     }
 
@@ -154,6 +256,7 @@ mod tests {
         let file = Safety {
             max_deletes: Some(1),
             max_delete_percent: Some(50.0),
+            ..Safety::default()
         };
         let t = Thresholds::new(file, Some(5), None, &[]);
         assert_eq!((t.max_deletes, t.max_delete_percent), (Some(5), 50.0));

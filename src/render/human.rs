@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use console::Style;
 
-use super::{impact_text, name_text, summary_line};
+use super::{AccessEntry, access_lines, impact_text, name_text, summary_line};
 use crate::group::Group;
 use crate::plan::{Action, Change, Plan};
 
@@ -172,6 +172,38 @@ fn render_change(change: &Change, width: usize, s: &Styles, out: &mut String) {
         }
         _ => {}
     }
+    if let Some(access) = &change.access {
+        for line in access_lines(access) {
+            let entries: Vec<String> = line.entries.iter().map(|e| entry_text(e, s)).collect();
+            let _ = writeln!(out, "        {:<13} {}", line.label, entries.join("   "));
+        }
+    }
+}
+
+/// `sales + EXPORT - VIEW`, additions green, removals red; `(no access left)` when the group
+/// keeps none.
+fn entry_text(entry: &AccessEntry, s: &Styles) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(target) = &entry.target {
+        parts.push(target.clone());
+    }
+    parts.extend(
+        entry
+            .added
+            .iter()
+            .map(|a| s.create.apply_to(format!("+ {a}")).to_string()),
+    );
+    parts.extend(
+        entry
+            .removed
+            .iter()
+            .map(|r| s.delete.apply_to(format!("- {r}")).to_string()),
+    );
+    if entry.gone {
+        parts.push(s.delete.apply_to("(no access left)").to_string());
+    }
+    // A set's items stand apart (`+ carol  - dave`); a target's read as one phrase.
+    parts.join(if entry.target.is_some() { " " } else { "  " })
 }
 
 /// `Data Analysts [-EMEA-]{+APAC+}` without colour, red and green segments with it; word by
@@ -276,7 +308,7 @@ impl Styles {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::group::Group;
     use crate::plan::{Impact, Note, Summary};
@@ -296,6 +328,7 @@ mod tests {
                             .with_name("Marketing")
                             .with_parents(["analysts"]),
                     ),
+                    access: None,
                     impact: None,
                     held: None,
                 },
@@ -312,6 +345,7 @@ mod tests {
                             .with_name("Data Analysts")
                             .with_parents(["sales"]),
                     ),
+                    access: None,
                     impact: None,
                     held: None,
                 },
@@ -320,6 +354,7 @@ mod tests {
                     id: "legacy".into(),
                     before: Some(Group::new("legacy")),
                     after: None,
+                    access: None,
                     impact: Some(Impact {
                         members: Some(3),
                         children: vec![],
@@ -337,6 +372,7 @@ mod tests {
                 ignored: 2,
                 protected: 1,
                 managed: 13,
+                ..Summary::default()
             },
         }
     }
@@ -387,6 +423,75 @@ mod tests {
             render_fitted(&plan, false, None, None),
             render(&plan, false, None)
         );
+    }
+
+    /// The spec §11 example: one group's members, workspaces and organization permissions.
+    pub(crate) fn access_plan() -> Plan {
+        use crate::access::WorkspacePermissions;
+        use crate::access::{Facets, OrganizationPermission as O, WorkspacePermission as W};
+        use std::collections::{BTreeMap, BTreeSet};
+        let desired = crate::desired::parse(
+            "groups.yaml",
+            "groups:\n  - id: analysts\n    members: [carol, bob]\n    workspaces:\n      sales: [VIEW, EXPORT]\n    organization: [SELF_CREATE_TOKEN]\n  - id: new\n    members: [bob]\n    workspaces: {sales: {permissions: [VIEW], hierarchy: [VIEW]}}\n",
+            crate::desired::LoadOptions::default(),
+        )
+        .expect("valid");
+        let mut live = crate::live::Live::new([Group::new("analysts"), Group::new("adminGroup")]);
+        let users = |u: &[&str]| u.iter().map(|s| (*s).to_string()).collect::<BTreeSet<_>>();
+        live.access = crate::live::LiveAccess {
+            facets: Facets::ALL,
+            users: users(&["bob", "carol", "dave"]),
+            workspaces: users(&["sales", "finance"]),
+            ..crate::live::LiveAccess::default()
+        };
+        live.access
+            .members
+            .insert("analysts".into(), users(&["bob", "dave"]));
+        live.access.workspace_access.insert(
+            "analysts".into(),
+            BTreeMap::from([
+                ("sales".to_string(), WorkspacePermissions::only([W::View])),
+                (
+                    "finance".to_string(),
+                    WorkspacePermissions::only([W::Analyze]),
+                ),
+            ]),
+        );
+        live.access
+            .organization
+            .insert("analysts".into(), BTreeSet::new());
+        let _ = O::Manage;
+        crate::plan::compute(
+            &desired,
+            &live,
+            &crate::plan::PlanOptions {
+                host: "https://acme.cloud.gooddata.com".into(),
+                ..crate::plan::PlanOptions::default()
+            },
+        )
+        .expect("plan")
+    }
+
+    #[test]
+    fn renders_members_and_permissions_under_their_group() {
+        let plan = access_plan();
+        let text = render(&plan, false, None);
+        insta::assert_snapshot!(text);
+        assert!(text.contains(
+            "        workspaces    finance - ANALYZE (no access left)   sales + EXPORT\n"
+        ));
+        assert!(text.contains("        members       + carol  - dave\n"));
+        assert!(text.contains("2 members added, 1 removed; 4 permissions granted, 1 revoked"));
+        let coloured = render(&plan, true, None);
+        assert!(
+            coloured.contains("\u{1b}[32m+ carol\u{1b}[0m"),
+            "{coloured:?}"
+        );
+        assert!(
+            coloured.contains("\u{1b}[31m- dave\u{1b}[0m"),
+            "{coloured:?}"
+        );
+        assert_eq!(render(&plan, false, None), text, "deterministic");
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The Markdown rendering of a plan (spec §4), for a pull-request comment or a CI job summary.
 //! It fits a byte budget by degrading: full diff → one line per change → one line per update
-//! and delete → counts plus the ids of every update and delete. Counts, deletes and the ids of
-//! updated groups are never dropped, and a shortened rendering says so and how to see it all.
+//! and delete → counts plus the ids of every update and delete. Counts, deletes, the ids of
+//! updated groups, member removals and permission revocations are never dropped, and a
+//! shortened rendering says so and how to see it all.
 
 use std::fmt::Write as _;
 
-use super::{Files, impact_text, name_text};
+use super::{AccessEntry, Files, access_lines, impact_text, name_text};
 use crate::plan::document::PlanDocument;
 use crate::plan::{Action, Change, Summary};
 
@@ -87,6 +88,18 @@ fn render_at(doc: &PlanDocument, detail: Detail, saved_plan: Option<&str>) -> St
         "| {} | {} | {} | {} | {} | {} | {} |\n",
         s.create, s.update, s.delete, s.held, s.unchanged, s.ignored, s.protected
     );
+    if s.members_added + s.members_removed + s.permissions_granted + s.permissions_revoked > 0 {
+        let _ = writeln!(
+            out,
+            "| members added | members removed | permissions granted | permissions revoked |"
+        );
+        let _ = writeln!(out, "| ---: | ---: | ---: | ---: |");
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |\n",
+            s.members_added, s.members_removed, s.permissions_granted, s.permissions_revoked
+        );
+    }
     let deletes: Vec<&Change> = plan
         .changes
         .iter()
@@ -101,6 +114,20 @@ fn render_at(doc: &PlanDocument, detail: Detail, saved_plan: Option<&str>) -> St
             memberships_lost(&deletes)
         );
     }
+    if s.members_removed + s.permissions_revoked > 0 {
+        let _ = writeln!(
+            out,
+            "> [!WARNING]\n> This plan **removes {} from groups** and **revokes {}**. Check every `-` line below.\n",
+            plural(s.members_removed, "member", "members"),
+            plural(s.permissions_revoked, "permission", "permissions"),
+        );
+    }
+    // Deletes and changes that remove members or revoke permissions: never dropped.
+    let destructive: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete || has_destructive_access(c))
+        .collect();
     match detail {
         Detail::Full | Detail::OneLine => {
             if !plan.changes.is_empty() {
@@ -143,6 +170,25 @@ fn render_at(doc: &PlanDocument, detail: Detail, saved_plan: Option<&str>) -> St
                     let _ = writeln!(out, "{label}: `{}`\n", ids.join("`, `"));
                 }
             }
+            let removals: Vec<String> = destructive
+                .iter()
+                .filter_map(|c| Some((c, c.access.as_ref()?)))
+                .map(|(c, access)| {
+                    let parts: Vec<String> = access_lines(access)
+                        .iter()
+                        .flat_map(|line| {
+                            line.entries
+                                .iter()
+                                .filter(|e| e.is_destructive())
+                                .map(|e| format!("{} {}", line.label, removal_text(e)))
+                        })
+                        .collect();
+                    format!("`{}`: {}", c.id, parts.join("; "))
+                })
+                .collect();
+            if !removals.is_empty() {
+                let _ = writeln!(out, "Removed or revoked: {}\n", removals.join(" · "));
+            }
         }
     }
     if detail != Detail::Full && !plan.changes.is_empty() {
@@ -154,6 +200,57 @@ fn render_at(doc: &PlanDocument, detail: Detail, saved_plan: Option<&str>) -> St
         doc.plan_hash, doc.gdgroups_version
     );
     out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn has_destructive_access(change: &Change) -> bool {
+    change.access.as_ref().is_some_and(|access| {
+        access_lines(access)
+            .iter()
+            .any(|line| line.entries.iter().any(AccessEntry::is_destructive))
+    })
+}
+
+/// `sales + EXPORT + VIEW`: an entry's additions.
+fn addition_text(entry: &AccessEntry) -> String {
+    let mut parts: Vec<String> = entry.target.iter().cloned().collect();
+    parts.extend(entry.added.iter().map(|a| format!("+ {a}")));
+    parts.join(" ")
+}
+
+/// `finance - ANALYZE (no access left)`: an entry's removals.
+fn removal_text(entry: &AccessEntry) -> String {
+    let mut parts: Vec<String> = entry.target.iter().cloned().collect();
+    parts.extend(entry.removed.iter().map(|r| format!("- {r}")));
+    if entry.gone {
+        parts.push("(no access left)".into());
+    }
+    parts.join(" ")
+}
+
+/// The member and permission lines of a change: every one in full detail, the destructive ones
+/// (removals, revocations) always, each on a `-` line so a reviewer's eye catches it.
+fn access_diff_lines(change: &Change, full: bool, out: &mut String) {
+    let Some(access) = &change.access else {
+        return;
+    };
+    for line in access_lines(access) {
+        for entry in &line.entries {
+            if full && !entry.added.is_empty() {
+                let _ = writeln!(out, "+     {:<13} {}", line.label, addition_text(entry));
+            }
+            if entry.is_destructive() {
+                let _ = writeln!(out, "-     {:<13} {}", line.label, removal_text(entry));
+            }
+        }
+    }
 }
 
 /// Says what a shortened rendering left out, and how to see the whole plan.
@@ -200,6 +297,7 @@ fn diff_lines(change: &Change, full: bool, out: &mut String) {
         if impact.is_empty() { "" } else { "  " }
     );
     if !full {
+        access_diff_lines(change, false, out);
         return;
     }
     match (&change.before, &change.after) {
@@ -226,6 +324,7 @@ fn diff_lines(change: &Change, full: bool, out: &mut String) {
         }
         _ => {}
     }
+    access_diff_lines(change, true, out);
 }
 
 fn notes(doc: &PlanDocument, out: &mut String) {
@@ -316,6 +415,37 @@ mod tests {
         );
         let full = render(&d, 10_000_000, Files::default());
         assert!(full.contains("+     name     \"New group number 999\""));
+    }
+
+    #[test]
+    fn members_and_permissions_in_full_and_their_removals_at_every_level() {
+        let plan = crate::render::human::tests::access_plan();
+        let d = PlanDocument::new(plan);
+        let full = render(&d, DEFAULT_MAX_BYTES, Files::default()).replace(&d.plan_hash, "HASH");
+        insta::assert_snapshot!(full);
+        let destructive = [
+            "-     members       - dave",
+            "-     workspaces    finance - ANALYZE (no access left)",
+        ];
+        for line in destructive {
+            assert!(full.contains(&format!("{line}\n")), "{line} in\n{full}");
+        }
+        assert!(full.contains("| 2 | 1 | 4 | 1 |"), "{full}");
+        for detail in [Detail::OneLine, Detail::Destructive] {
+            let text = render_at(&d, detail, None);
+            for line in destructive {
+                assert!(text.contains(line), "{line} dropped at {detail:?}:\n{text}");
+            }
+            assert!(!text.contains("+     members"), "additions go first");
+        }
+        let counts = render_at(&d, Detail::Counts, None);
+        assert!(
+            counts.contains(
+                "Removed or revoked: `analysts`: members - dave; workspaces finance - ANALYZE (no access left)"
+            ),
+            "{counts}"
+        );
+        assert!(counts.contains("| 2 | 1 | 4 | 1 |"));
     }
 
     #[test]

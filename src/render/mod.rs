@@ -34,6 +34,10 @@ pub fn summary_line(plan: &Plan) -> String {
             why.unwrap_or("--no-delete")
         );
     }
+    let access = access_summary(summary);
+    if !access.is_empty() {
+        let _ = write!(line, ". {access}");
+    }
     let _ = write!(
         line,
         ". {} unchanged, {} ignored, {} protected.",
@@ -65,4 +69,153 @@ pub use crate::plan::document::list;
 /// A name as shown: quoted, or `(no name)`.
 pub fn name_text(name: Option<&str>) -> String {
     name.map_or_else(|| "(no name)".to_string(), |n| format!("{n:?}"))
+}
+
+/// One line of a change's members or permissions: the facet's label and its entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessLine {
+    /// `members`, `workspaces`, `data_sources`, `organization`.
+    pub label: &'static str,
+    /// One entry per changed workspace or data source; one entry without a target for members
+    /// and organization.
+    pub entries: Vec<AccessEntry>,
+}
+
+/// What changes on one target (a workspace, a data source) or in one set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessEntry {
+    /// The workspace or data source id; `None` for members and organization.
+    pub target: Option<String>,
+    /// Added (granted) items, sorted; hierarchy permissions read `VIEW (hierarchy)`.
+    pub added: Vec<String>,
+    /// Removed (revoked) items, sorted.
+    pub removed: Vec<String>,
+    /// The group keeps no direct access to the target.
+    pub gone: bool,
+}
+
+impl AccessEntry {
+    /// Whether it removes or revokes anything: a destructive line.
+    pub fn is_destructive(&self) -> bool {
+        !self.removed.is_empty() || self.gone
+    }
+}
+
+/// The member and permission lines of a change, in the file's key order, deterministic.
+pub fn access_lines(access: &crate::plan::AccessChange) -> Vec<AccessLine> {
+    use std::collections::BTreeSet;
+
+    use crate::access::WorkspacePermissions;
+
+    fn names<T: std::fmt::Display>(items: impl Iterator<Item = T>, suffix: &str) -> Vec<String> {
+        items.map(|p| format!("{p}{suffix}")).collect()
+    }
+    fn diff<T: Ord + std::fmt::Display>(
+        before: &BTreeSet<T>,
+        after: &BTreeSet<T>,
+        suffix: &str,
+    ) -> (Vec<String>, Vec<String>) {
+        (
+            names(after.difference(before), suffix),
+            names(before.difference(after), suffix),
+        )
+    }
+    let mut lines = Vec::new();
+    if let Some(members) = &access.members {
+        let (added, removed) = diff(&members.before, &members.after, "");
+        lines.push(AccessLine {
+            label: "members",
+            entries: vec![AccessEntry {
+                target: None,
+                added,
+                removed,
+                gone: false,
+            }],
+        });
+    }
+    if let Some(workspaces) = &access.workspaces {
+        let empty = WorkspacePermissions::default();
+        let entries = workspaces
+            .entries()
+            .into_iter()
+            .map(|(id, before, after)| {
+                let (b, a) = (before.unwrap_or(&empty), after.unwrap_or(&empty));
+                let (mut added, mut removed) = diff(&b.permissions, &a.permissions, "");
+                let (h_added, h_removed) = diff(&b.hierarchy, &a.hierarchy, " (hierarchy)");
+                added.extend(h_added);
+                removed.extend(h_removed);
+                AccessEntry {
+                    target: Some(id.to_string()),
+                    added,
+                    removed,
+                    gone: after.is_none(),
+                }
+            })
+            .collect();
+        lines.push(AccessLine {
+            label: "workspaces",
+            entries,
+        });
+    }
+    if let Some(data_sources) = &access.data_sources {
+        let empty = BTreeSet::new();
+        let entries = data_sources
+            .entries()
+            .into_iter()
+            .map(|(id, before, after)| {
+                let (added, removed) = diff(before.unwrap_or(&empty), after.unwrap_or(&empty), "");
+                AccessEntry {
+                    target: Some(id.to_string()),
+                    added,
+                    removed,
+                    gone: after.is_none(),
+                }
+            })
+            .collect();
+        lines.push(AccessLine {
+            label: "data_sources",
+            entries,
+        });
+    }
+    if let Some(organization) = &access.organization {
+        let (added, removed) = diff(&organization.before, &organization.after, "");
+        lines.push(AccessLine {
+            label: "organization",
+            entries: vec![AccessEntry {
+                target: None,
+                added,
+                removed,
+                gone: false,
+            }],
+        });
+    }
+    lines
+}
+
+/// `2 members added, 1 removed; 3 permissions granted, 1 revoked`, the halves with nothing
+/// left out; empty when the plan changes no members or permissions.
+pub fn access_summary(summary: &crate::plan::Summary) -> String {
+    let plural = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    let mut parts = Vec::new();
+    if summary.members_added + summary.members_removed > 0 {
+        parts.push(format!(
+            "{} added, {} removed",
+            plural(summary.members_added, "member", "members"),
+            summary.members_removed
+        ));
+    }
+    if summary.permissions_granted + summary.permissions_revoked > 0 {
+        parts.push(format!(
+            "{} granted, {} revoked",
+            plural(summary.permissions_granted, "permission", "permissions"),
+            summary.permissions_revoked
+        ));
+    }
+    parts.join("; ")
 }
