@@ -5,7 +5,7 @@
 //! `cargo bench --bench scale` runs every case, prints a Markdown table and rewrites the
 //! generated part of `BENCHMARKS.md` (between its `bench:begin`/`bench:end` markers).
 //! `cargo bench --bench scale -- plan chain` runs only the named cases and leaves the file alone.
-//! Cases: plan, apply, chain, rate, baseline, offline, render.
+//! Cases: plan, apply, chain, rate, baseline, access, offline, render.
 //!
 //! Nothing here asserts a time: the machines are shared and noisy, so the table reports ratios
 //! measured side by side in one run.
@@ -181,6 +181,11 @@ fn main() {
         eprintln!("baseline: one request at a time, a GET before every write");
         baseline_case(&runtime, &mut results);
     }
+    if wants("access") {
+        eprintln!("members and permissions (spec §11)");
+        access_plan_case(&runtime, &mut results);
+        access_apply_case(&runtime, &mut results);
+    }
     if wants("offline") {
         eprintln!("offline: 100,000 groups (child process)");
         offline_case(&mut results);
@@ -305,6 +310,211 @@ fn failed_or_skipped(report: &Report) -> usize {
 
 // ---------------------------------------------------------------------------------------------
 // Cases
+
+/// A sandbox seeded from the text of a seed file (users, workspaces, data sources, groups with
+/// permissions), with the injected latency.
+fn access_sandbox(seed: &str) -> Sandbox {
+    Sandbox::spawn(SandboxConfig {
+        seed: gdgroups_sandbox::parse_seed("bench seed", seed).expect("a valid seed"),
+        faults: latency(LATENCY_MS),
+        ..SandboxConfig::default()
+    })
+    .expect("the sandbox starts")
+}
+
+/// `access`, plan: 2,000 groups, 20,000 users (10 per group), 200 workspaces, every key
+/// managed and unchanged. The requests must be the listing pages alone, and the wall time is set
+/// against 4 round trips (first pages, then the rest side by side; the profile) plus the CPU of
+/// the same plan without latency.
+fn access_plan_case(runtime: &tokio::runtime::Runtime, results: &mut Results) {
+    const GROUPS: usize = 2000;
+    const USERS: usize = 20_000;
+    const WORKSPACES: usize = 200;
+    let mut seed = String::from("groups:\n  - id: adminGroup\n");
+    let mut file = String::from("protected: [adminGroup]\ngroups:\n");
+    for g in 0..GROUPS {
+        let ws = format!("ws-{:03}", g % WORKSPACES);
+        let members: Vec<String> = (0..USERS / GROUPS)
+            .map(|k| format!("user-{:05}", g * (USERS / GROUPS) + k))
+            .collect();
+        let _ = write!(
+            seed,
+            "  - id: {}\n    workspaces: {{{ws}: [VIEW]}}\n    data_sources: {{warehouse: [USE]}}\n",
+            id(g)
+        );
+        let _ = write!(
+            file,
+            "  - id: {}\n    members: [{}]\n    workspaces: {{{ws}: [VIEW]}}\n    data_sources: {{warehouse: [USE]}}\n    organization: []\n",
+            id(g),
+            members.join(", ")
+        );
+    }
+    seed.push_str("users:\n  - {id: admin, groups: [adminGroup]}\n");
+    for u in 0..USERS {
+        let _ = writeln!(
+            seed,
+            "  - {{id: user-{u:05}, groups: [{}]}}",
+            id(u / (USERS / GROUPS))
+        );
+    }
+    seed.push_str("workspaces:\n");
+    for w in 0..WORKSPACES {
+        let _ = writeln!(seed, "  - {{id: ws-{w:03}}}");
+    }
+    seed.push_str("data_sources:\n  - {id: warehouse}\n");
+    let desired = desired::parse("groups.yaml", &file, LoadOptions::default()).expect("valid file");
+    let options = PlanOptions::default();
+
+    let sb = access_sandbox(&seed);
+    let client = client(&sb);
+    // Once to warm up (and to check the plan is empty), then timed.
+    let (_, plan) = runtime
+        .block_on(gdgroups::provision::read::plan(&client, &desired, &options))
+        .expect("a plan");
+    assert!(
+        !plan.summary.has_changes(),
+        "the seed is what the file says"
+    );
+    sb.reset_stats();
+    let mut walls = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        runtime
+            .block_on(gdgroups::provision::read::plan(&client, &desired, &options))
+            .expect("a plan");
+        walls.push(started.elapsed());
+    }
+    let stats = sb.stats();
+    let requests = stats.total() / 3;
+    let pages = |n: usize| u64::try_from(n.div_ceil(CLIENT_PAGE_SIZE)).expect("few pages");
+    // groups, users, workspaces, data sources, the user-management listing of every group,
+    // organization permissions, profile.
+    let expected =
+        pages(GROUPS + 1) + pages(USERS + 1) + pages(WORKSPACES) + 1 + pages(GROUPS + 1) + 2;
+    let wall = median(&mut walls);
+    // CPU: the same plan without latency.
+    let quick = Sandbox::spawn(SandboxConfig {
+        seed: gdgroups_sandbox::parse_seed("bench seed", &seed).expect("a valid seed"),
+        ..SandboxConfig::default()
+    })
+    .expect("the sandbox starts");
+    let quick_client =
+        gdgroups::gooddata::Client::new(&ClientConfig::new(quick.url(), Token::new("sandbox")))
+            .expect("a client");
+    let mut cpu = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        runtime
+            .block_on(gdgroups::provision::read::plan(
+                &quick_client,
+                &desired,
+                &options,
+            ))
+            .expect("a plan");
+        cpu.push(started.elapsed());
+    }
+    let limit = RTT * 4 + median(&mut cpu);
+    results.row(Row {
+        case: "plan, 2,000 groups, 20,000 users, 200 workspaces, every key".to_string(),
+        requests: Some((requests, expected)),
+        wall,
+        limit: Some(limit),
+        peak_mib: None,
+        note: "limit = 4 round trips + the same plan without latency".to_string(),
+    });
+    results.check(
+        "plan with every key managed: requests",
+        format!("{requests}"),
+        &format!("= {expected} listing pages"),
+        requests == expected,
+    );
+    results.check(
+        "plan with every key managed: wall / limit",
+        format!("{:.2}", ratio(wall, limit)),
+        "≤ 1.0",
+        ratio(wall, limit) <= 1.0,
+    );
+}
+
+/// `access`, apply: one set on one workspace to 1,000 groups (request count), and members added
+/// to 1,000 groups at parallelism 8 (wall time against 1000/8 round trips).
+fn access_apply_case(runtime: &tokio::runtime::Runtime, results: &mut Results) {
+    const GROUPS: usize = 1000;
+    let mut seed = String::from("groups:\n  - id: adminGroup\n");
+    let mut grant = String::from("mode: incremental\ngroups:\n");
+    let mut members = String::from("mode: incremental\ngroups:\n");
+    for g in 0..GROUPS {
+        let _ = writeln!(seed, "  - id: {}", id(g));
+        let _ = writeln!(
+            grant,
+            "  - id: {}\n    workspaces: {{sales: [VIEW]}}",
+            id(g)
+        );
+        let _ = writeln!(members, "  - id: {}\n    members: [user-{g:04}]", id(g));
+    }
+    seed.push_str("users:\n  - {id: admin, groups: [adminGroup]}\n");
+    for u in 0..GROUPS {
+        let _ = writeln!(seed, "  - {{id: user-{u:04}}}");
+    }
+    seed.push_str("workspaces:\n  - {id: sales}\n");
+    for (case, file, limit_trips, expected) in [
+        (
+            "apply, one set on one workspace to 1,000 groups",
+            grant,
+            1,
+            GROUPS.div_ceil(gdgroups::apply::grants::MAX_ASSIGNEES),
+        ),
+        (
+            "apply, members added to 1,000 groups, parallelism 8",
+            members,
+            GROUPS.div_ceil(8),
+            GROUPS,
+        ),
+    ] {
+        let desired =
+            desired::parse("groups.yaml", &file, LoadOptions::default()).expect("valid file");
+        let sb = access_sandbox(&seed);
+        let client = client(&sb);
+        let (live, plan) = runtime
+            .block_on(gdgroups::provision::read::plan(
+                &client,
+                &desired,
+                &PlanOptions::default(),
+            ))
+            .expect("a plan");
+        sb.reset_stats();
+        let (report, wall) = apply_timed(runtime, &plan, &live, &client, 8);
+        let requests = sb.stats().total();
+        let limit = RTT * u32::try_from(limit_trips).expect("few round trips");
+        results.row(Row {
+            case: case.to_string(),
+            requests: Some((requests, expected as u64)),
+            wall,
+            limit: Some(limit),
+            peak_mib: None,
+            note: format!(
+                "limit = {limit_trips} round trip{}; {} not done",
+                if limit_trips == 1 { "" } else { "s" },
+                failed_or_skipped(&report)
+            ),
+        });
+        if limit_trips == 1 {
+            results.check(
+                "one set to 1,000 groups: requests",
+                format!("{requests}"),
+                "a handful (≤ 5)",
+                requests <= 5,
+            );
+        } else {
+            results.check(
+                "members added to 1,000 groups at parallelism 8: wall / limit",
+                format!("{:.2}", ratio(wall, limit)),
+                "≤ 1.3",
+                ratio(wall, limit) <= 1.3,
+            );
+        }
+    }
+}
 
 /// One request at the injected latency, so the table can say what a round trip costs here.
 fn measure_rtt(runtime: &tokio::runtime::Runtime) -> Duration {

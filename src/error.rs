@@ -123,4 +123,24 @@ pub enum RecordError {
     /// The group is its own parent.
     #[error("`{0}` lists itself as a parent")]
     SelfParent(String),
+    /// A user, workspace or data source id breaks the API's rule.
+    #[error("`{id}` has an invalid id `{item}` in `{key}`")]
+    ItemId {
+        /// The group.
+        id: String,
+        /// `members`, `workspaces` or `data_sources`.
+        key: &'static str,
+        /// The id.
+        item: String,
+    },
+    /// The same user, workspace, data source or permission twice.
+    #[error("`{id}` lists `{item}` twice in `{key}`")]
+    DuplicateItem {
+        /// The group.
+        id: String,
+        /// `members`, `workspaces`, `data_sources`, `organization`, or `workspaces.ID`.
+        key: String,
+        /// What is repeated.
+        item: String,
+    },
 }

@@ -1,6 +1,7 @@
 //! One integration-test binary: the real `gdgroups` against the real sandbox over HTTP.
 
 mod access;
+mod access_apply;
 mod adopt;
 mod bad_files;
 mod cli;

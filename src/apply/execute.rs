@@ -8,13 +8,15 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
 use super::Cancel;
-use super::report::{ChangeReport, Outcome, Report};
-use super::steps::{Request, Step, steps};
+use super::report::{ChangeReport, Operation, Outcome, Report};
+use super::request::{Request, Step};
+use super::steps::steps;
+use crate::access::{OrganizationPermission, PermissionGrant};
 use crate::gooddata::{ApiError, Client};
 use crate::graph::Graph;
 use crate::group::Group;
 use crate::live::Live;
-use crate::plan::{Change, Plan};
+use crate::plan::Plan;
 
 /// Where the writes go: the API client, or a fake in tests.
 pub trait Target: Sync {
@@ -24,6 +26,24 @@ pub trait Target: Sync {
     fn update(&self, group: &Group) -> impl Future<Output = Result<(), ApiError>> + Send;
     /// `DELETE` a group.
     fn delete(&self, id: &str) -> impl Future<Output = Result<(), ApiError>> + Send;
+    /// `addMembers` (`add == true`) or `removeMembers`.
+    fn members(
+        &self,
+        group: &str,
+        users: &BTreeSet<String>,
+        add: bool,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
+    /// `assignPermissions` (`assign == true`) or `revokePermissions`.
+    fn permissions(
+        &self,
+        grant: &PermissionGrant,
+        assign: bool,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
+    /// `organization/managePermissions`: each group's whole new set.
+    fn organization(
+        &self,
+        groups: &BTreeMap<String, BTreeSet<OrganizationPermission>>,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
 }
 
 impl Target for Client {
@@ -36,16 +56,90 @@ impl Target for Client {
     fn delete(&self, id: &str) -> impl Future<Output = Result<(), ApiError>> + Send {
         self.delete_group(id)
     }
+    async fn members(
+        &self,
+        group: &str,
+        users: &BTreeSet<String>,
+        add: bool,
+    ) -> Result<(), ApiError> {
+        if add {
+            self.add_members(group, users).await
+        } else {
+            self.remove_members(group, users).await
+        }
+    }
+    async fn permissions(&self, grant: &PermissionGrant, assign: bool) -> Result<(), ApiError> {
+        if assign {
+            self.assign_permissions(grant).await
+        } else {
+            self.revoke_permissions(grant).await
+        }
+    }
+    fn organization(
+        &self,
+        groups: &BTreeMap<String, BTreeSet<OrganizationPermission>>,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send {
+        self.set_organization_permissions(groups)
+    }
 }
 
-/// One `tracing` event per finished change, so a program that embeds gdgroups sees every
+/// Sends one request.
+async fn send<T: Target>(target: &T, request: &Request) -> Result<(), ApiError> {
+    match request {
+        Request::Create(g) => target.create(g).await,
+        Request::Update(g) => target.update(g).await,
+        Request::Delete(id) => target.delete(id).await,
+        Request::AddMembers { group, users } => target.members(group, users, true).await,
+        Request::RemoveMembers { group, users } => target.members(group, users, false).await,
+        Request::Assign(grant) => target.permissions(grant, true).await,
+        Request::Revoke(grant) => target.permissions(grant, false).await,
+        Request::Organization(groups) => target.organization(groups).await,
+    }
+}
+
+/// The report entry of a request, before its outcome is known.
+fn entry(request: &Request, outcome: Outcome) -> ChangeReport {
+    let groups: Vec<String> = request.groups().into_iter().map(str::to_string).collect();
+    let (action, users, workspaces, data_sources) = match request {
+        Request::Create(_) => (Operation::Create, None, None, None),
+        Request::Update(_) => (Operation::Update, None, None, None),
+        Request::Delete(_) => (Operation::Delete, None, None, None),
+        Request::AddMembers { users, .. } => (Operation::AddMembers, Some(users), None, None),
+        Request::RemoveMembers { users, .. } => (Operation::RemoveMembers, Some(users), None, None),
+        Request::Assign(grant) | Request::Revoke(grant) => (
+            if matches!(request, Request::Assign(_)) {
+                Operation::AssignPermissions
+            } else {
+                Operation::RevokePermissions
+            },
+            None,
+            Some(grant.workspaces.keys().cloned().collect()),
+            Some(grant.data_sources.keys().cloned().collect()),
+        ),
+        Request::Organization(_) => (Operation::OrganizationPermissions, None, None, None),
+    };
+    ChangeReport {
+        action,
+        id: groups.first().cloned().unwrap_or_default(),
+        groups: if groups.len() > 1 { groups } else { Vec::new() },
+        users: users
+            .map(|u| u.iter().cloned().collect())
+            .unwrap_or_default(),
+        workspaces: workspaces.unwrap_or_default(),
+        data_sources: data_sources.unwrap_or_default(),
+        outcome,
+    }
+}
+
+/// One `tracing` event per finished operation, so a program that embeds gdgroups sees every
 /// operation through its own subscriber (target `gdgroups::apply`).
 fn trace_outcome(report: &ChangeReport) {
     let action = report.action.verb();
     let id = report.id.as_str();
+    let label = report.label();
     match &report.outcome {
         Outcome::Done => {
-            tracing::info!(target: "gdgroups::apply", id, action, outcome = "done", "{action} {id}: done");
+            tracing::info!(target: "gdgroups::apply", id, action, outcome = "done", "{label}: done");
         }
         Outcome::Failed {
             error,
@@ -59,26 +153,66 @@ fn trace_outcome(report: &ChangeReport) {
             outcome = "failed",
             status = http_status.unwrap_or_default(),
             trace_id = trace_id.as_deref().unwrap_or_default(),
-            "{action} {id}: failed: {error}"
+            "{label}: failed: {error}"
         ),
         Outcome::Skipped { reason } => {
-            tracing::warn!(target: "gdgroups::apply", id, action, outcome = "skipped", "{action} {id}: skipped: {reason}");
+            tracing::warn!(target: "gdgroups::apply", id, action, outcome = "skipped", "{label}: skipped: {reason}");
         }
         Outcome::Interrupted => {
-            tracing::warn!(target: "gdgroups::apply", id, action, outcome = "interrupted", "{action} {id}: not started");
+            tracing::warn!(target: "gdgroups::apply", id, action, outcome = "interrupted", "{label}: not started");
         }
     }
 }
 
-/// Told about every change as it starts and finishes, for progress output.
+/// Told about every operation as it starts and finishes, for progress output.
 pub trait Progress: Sync {
-    /// A request of `change` is about to be sent: it is in flight until it finishes. (An update
-    /// that is split in two starts twice.)
-    fn started(&self, change: &Change) {
-        let _ = change;
+    /// How many operations the run reports, once at the start and again whenever it grows (a
+    /// group left out of a batched request is reported on its own).
+    fn planned(&self, operations: usize) {
+        let _ = operations;
     }
-    /// A change finished (done, failed or skipped).
+    /// A request of the operation `label` ([`ChangeReport::label`]) is about to be sent: it is
+    /// in flight until it finishes. (An update that is split in two starts twice.)
+    fn started(&self, label: &str) {
+        let _ = label;
+    }
+    /// An operation finished (done, failed or skipped).
     fn finished(&self, report: &ChangeReport);
+}
+
+/// The operations of a plan: how many entries a complete report of it has.
+pub fn operations(plan: &Plan, live: &Live) -> usize {
+    steps(plan, live)
+        .iter()
+        .map(|s| s.op)
+        .collect::<BTreeSet<usize>>()
+        .len()
+}
+
+/// The report as it fills: one entry per operation (keyed by its index), and one per group left
+/// out of a batched request (keyed by the operation and the group).
+struct Entries<'p> {
+    done: BTreeMap<(usize, String), ChangeReport>,
+    progress: &'p dyn Progress,
+    planned: usize,
+}
+
+impl Entries<'_> {
+    /// Records an outcome, unless the entry has one already (the first half of a split update
+    /// that failed stays failed).
+    fn report(&mut self, key: (usize, String), request: &Request, outcome: Outcome) {
+        if self.done.contains_key(&key) {
+            return;
+        }
+        if !key.1.is_empty() {
+            self.planned += 1;
+            self.progress.planned(self.planned);
+        }
+        let entry = entry(request, outcome);
+        trace_outcome(&entry);
+        self.progress.finished(&entry);
+        self.done.insert(key, entry);
+    }
 }
 
 /// Runs the plan against `target`, at most `parallelism` requests at once.
@@ -93,64 +227,74 @@ pub async fn run<T: Target>(
     cancel.begin_writes();
     let steps = &steps(plan, live);
     let mut schedule = Schedule::new(steps);
-    // Steps left per change (a split update has two), and each change's outcome once known.
+    // Steps left per operation (a split update has two).
     let mut left: BTreeMap<usize, usize> = BTreeMap::new();
     for step in steps {
-        *left.entry(step.change).or_default() += 1;
+        *left.entry(step.op).or_default() += 1;
     }
-    let mut outcomes: BTreeMap<usize, Outcome> = BTreeMap::new();
-    let mut report = |change: usize, outcome: Outcome| {
-        if outcomes.contains_key(&change) {
-            return;
+    let mut entries = Entries {
+        done: BTreeMap::new(),
+        progress,
+        planned: left.len(),
+    };
+    progress.planned(entries.planned);
+    // What is sent for each step: a batched request loses the groups whose create failed.
+    let mut requests: Vec<Request> = steps.iter().map(|s| s.request.clone()).collect();
+    let settle = |entries: &mut Entries, requests: &mut Vec<Request>, fallout: Fallout| {
+        for (d, group, reason) in fallout.dropped {
+            let alone = requests[d].only(&group);
+            requests[d] = requests[d].without(&group);
+            entries.report((steps[d].op, group), &alone, Outcome::Skipped { reason });
         }
-        let c = &plan.changes[change];
-        let entry = ChangeReport {
-            action: c.action,
-            id: c.id.clone(),
-            outcome: outcome.clone(),
-        };
-        trace_outcome(&entry);
-        progress.finished(&entry);
-        outcomes.insert(change, outcome);
+        for (s, reason) in fallout.skipped {
+            entries.report(
+                (steps[s].op, String::new()),
+                &requests[s],
+                Outcome::Skipped { reason },
+            );
+        }
     };
     // A plan whose parents form a cycle (only a plan built by hand can have one) would leave
     // its steps waiting for each other forever: they, and what waits for them, are skipped.
-    for step in schedule.skip_cycles() {
-        let reason =
-            "the plan's parents form a cycle that this group is on or waits for".to_string();
-        report(steps[step].change, Outcome::Skipped { reason });
-    }
+    let fallout = schedule.skip_cycles();
+    settle(&mut entries, &mut requests, fallout);
 
     let mut running = FuturesUnordered::new();
     loop {
         while running.len() < parallelism.max(1) && !cancel.is_cancelled() {
             let Some(i) = schedule.next() else { break };
-            progress.started(&plan.changes[steps[i].change]);
+            let request = &requests[i];
+            if request.groups().is_empty() {
+                // Every group of a batched request was left out: nothing to send, and nothing
+                // that waits for it has reason to wait longer.
+                schedule.succeeded(i);
+                continue;
+            }
+            progress.started(&entry(request, Outcome::Interrupted).label());
+            let request = request.clone();
             running.push(async move {
-                let result = match &steps[i].request {
-                    Request::Create(g) => target.create(g).await,
-                    Request::Update(g) => target.update(g).await,
-                    Request::Delete(id) => target.delete(id).await,
-                };
-                (i, result)
+                let result = send(target, &request).await;
+                (i, request, result)
             });
         }
-        let Some((i, result)) = running.next().await else {
+        let Some((i, request, result)) = running.next().await else {
             break;
         };
-        let change = steps[i].change;
+        let op = steps[i].op;
         match result {
             Ok(()) => {
                 schedule.succeeded(i);
-                let remaining = left.entry(change).or_default();
+                let remaining = left.entry(op).or_default();
                 *remaining -= 1;
                 if *remaining == 0 {
-                    report(change, Outcome::Done);
+                    entries.report((op, String::new()), &request, Outcome::Done);
                 }
             }
             Err(error) => {
-                report(
-                    change,
+                let failed = entry(&request, Outcome::Interrupted);
+                entries.report(
+                    (op, String::new()),
+                    &request,
                     Outcome::Failed {
                         error: error.to_string(),
                         http_status: error.status(),
@@ -158,31 +302,38 @@ pub async fn run<T: Target>(
                         trace_id: error.trace_id().map(str::to_string),
                     },
                 );
-                let failed = &plan.changes[change];
-                let reason = format!("{} `{}` failed", failed.action.verb(), failed.id);
-                for skipped in schedule.failed(i) {
-                    let reason = reason.clone();
-                    report(steps[skipped].change, Outcome::Skipped { reason });
-                }
+                let reason = if failed.action.is_access() {
+                    format!("{} failed", failed.label())
+                } else {
+                    format!("{} `{}` failed", failed.action.verb(), failed.id)
+                };
+                let fallout = schedule.failed(i, &reason);
+                settle(&mut entries, &mut requests, fallout);
             }
         }
     }
 
-    let mut changes = Vec::new();
-    let carried: BTreeSet<usize> = steps.iter().map(|s| s.change).collect();
-    for change in carried {
-        let c = &plan.changes[change];
-        let outcome = outcomes.remove(&change).unwrap_or(Outcome::Interrupted);
-        changes.push(ChangeReport {
-            action: c.action,
-            id: c.id.clone(),
-            outcome,
-        });
+    // Operations that never started (interrupted), unless every group of theirs was left out.
+    for (i, step) in steps.iter().enumerate() {
+        let key = (step.op, String::new());
+        if !requests[i].groups().is_empty() && !entries.done.contains_key(&key) {
+            let entry = entry(&requests[i], Outcome::Interrupted);
+            entries.done.insert(key, entry);
+        }
     }
     Report {
         interrupted: cancel.is_cancelled(),
-        changes,
+        changes: entries.done.into_values().collect(),
     }
+}
+
+/// What a step that did not succeed does to those that wait for it.
+#[derive(Debug, Default)]
+struct Fallout {
+    /// Steps skipped, with the reason.
+    skipped: Vec<(usize, String)>,
+    /// `(step, group, reason)`: a batched step that goes ahead without `group`.
+    dropped: Vec<(usize, String, String)>,
 }
 
 /// Which steps may start: those whose dependencies all succeeded. Destructive steps (deletes)
@@ -190,11 +341,11 @@ pub async fn run<T: Target>(
 /// failing run never loses a group before its replacement or its detached children are in place.
 struct Schedule<'s> {
     steps: &'s [Step],
-    /// `i → j`: step `i` waits for step `j`.
+    /// `i → j`: step `i` waits for step `j` (a dependency, or a create of one of its groups).
     graph: Graph,
     /// `j → i`: who waits for `j`.
     dependants: Graph,
-    /// Dependencies of each step that have not succeeded yet.
+    /// What each step waits for that has not settled (a dependency: succeeded) yet.
     waiting: Vec<usize>,
     /// Done, failed or skipped.
     settled: Vec<bool>,
@@ -206,7 +357,13 @@ struct Schedule<'s> {
 
 impl<'s> Schedule<'s> {
     fn new(steps: &'s [Step]) -> Self {
-        let graph = Graph::from_rows(steps.iter().map(|s| s.deps.iter().copied()));
+        let graph = Graph::from_rows(steps.iter().map(|s| {
+            s.deps
+                .iter()
+                .chain(s.creates.keys())
+                .copied()
+                .collect::<BTreeSet<usize>>()
+        }));
         let waiting: Vec<usize> = (0..steps.len()).map(|i| graph.edges(i).len()).collect();
         let mut schedule = Self {
             steps,
@@ -218,8 +375,8 @@ impl<'s> Schedule<'s> {
             ready_destructive: BTreeSet::new(),
             waiting,
         };
-        for (i, step) in steps.iter().enumerate() {
-            if step.deps.is_empty() {
+        for i in 0..steps.len() {
+            if schedule.waiting[i] == 0 {
                 schedule.make_ready(i);
             }
         }
@@ -256,52 +413,71 @@ impl<'s> Schedule<'s> {
         true
     }
 
-    /// Step `i` succeeded: what waited only for it becomes ready.
-    fn succeeded(&mut self, i: usize) {
-        self.settle(i);
-        let mut unblocked = Vec::new();
-        for &d in self.dependants.edges(i) {
-            self.waiting[d] -= 1;
-            if self.waiting[d] == 0 && !self.settled[d] {
-                unblocked.push(d);
-            }
-        }
-        for d in unblocked {
+    /// One less thing for `d` to wait for.
+    fn unblock(&mut self, d: usize) {
+        self.waiting[d] -= 1;
+        if self.waiting[d] == 0 && !self.settled[d] {
             self.make_ready(d);
         }
     }
 
-    /// Step `i` failed: it and every step that waits for it, directly or not, are settled. Returns
-    /// those that wait for it (to be reported as skipped).
-    fn failed(&mut self, i: usize) -> Vec<usize> {
+    /// Step `i` succeeded: what waited only for it becomes ready.
+    fn succeeded(&mut self, i: usize) {
         self.settle(i);
-        self.skip_from(self.dependants.edges(i).to_vec())
+        for d in self.dependants.edges(i).to_vec() {
+            self.unblock(d);
+        }
     }
 
-    /// Settles `from` and everything that waits for it; returns what was newly settled.
-    fn skip_from(&mut self, from: Vec<usize>) -> Vec<usize> {
-        let mut skipped = Vec::new();
+    /// Step `i` failed for `reason`: every step that depends on it, directly or not, is skipped;
+    /// a batched step that waited for it as the create of one of its groups goes ahead without
+    /// that group.
+    fn failed(&mut self, i: usize, reason: &str) -> Fallout {
+        self.settle(i);
+        let mut fallout = Fallout::default();
+        self.fall(vec![i], reason, &mut fallout);
+        fallout
+    }
+
+    /// Passes on the failure of the settled steps `from` to what waits for them.
+    fn fall(&mut self, from: Vec<usize>, reason: &str, fallout: &mut Fallout) {
         let mut stack = from;
-        while let Some(d) = stack.pop() {
-            if self.settle(d) {
-                skipped.push(d);
-                stack.extend(self.dependants.edges(d));
+        while let Some(j) = stack.pop() {
+            for d in self.dependants.edges(j).to_vec() {
+                if self.settled[d] {
+                    continue;
+                }
+                if let Some(group) = self.steps[d].creates.get(&j) {
+                    fallout.dropped.push((d, group.clone(), reason.to_string()));
+                    self.unblock(d);
+                } else if self.settle(d) {
+                    fallout.skipped.push((d, reason.to_string()));
+                    stack.push(d);
+                }
             }
         }
-        skipped
     }
 
     /// Settles the steps that can never start because they wait, directly or not, for
-    /// themselves; returns them.
-    fn skip_cycles(&mut self) -> Vec<usize> {
+    /// themselves, and what waits for them.
+    fn skip_cycles(&mut self) -> Fallout {
         let ordered = self.graph.dependencies_first();
+        let mut fallout = Fallout::default();
         if ordered.len() == self.steps.len() {
-            return Vec::new();
+            return fallout;
         }
         let mut placed = vec![false; self.steps.len()];
         for i in ordered {
             placed[i] = true;
         }
-        self.skip_from((0..self.steps.len()).filter(|&i| !placed[i]).collect())
+        let reason = "the plan's parents form a cycle that this group is on or waits for";
+        let stuck: Vec<usize> = (0..self.steps.len()).filter(|&i| !placed[i]).collect();
+        for &i in &stuck {
+            if self.settle(i) {
+                fallout.skipped.push((i, reason.to_string()));
+            }
+        }
+        self.fall(stuck, reason, &mut fallout);
+        fallout
     }
 }

@@ -6,39 +6,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use super::grants;
+use super::request::{Request, Step, push};
 use crate::group::Group;
 use crate::live::Live;
 use crate::plan::{Action, Change, Plan};
-
-/// One request of an apply.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    /// Index of the plan change this step carries out.
-    pub change: usize,
-    /// What is sent.
-    pub request: Request,
-    /// Steps that must succeed first.
-    pub deps: BTreeSet<usize>,
-}
-
-/// The request a step sends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Request {
-    /// `POST` the group.
-    Create(Group),
-    /// `PUT` the group (for a split update, first with only the kept parents).
-    Update(Group),
-    /// `DELETE` the group.
-    Delete(String),
-}
-
-impl Request {
-    /// Whether the request destroys something that cannot be put back. Such steps start only
-    /// once every other step has settled (see [`super::run`]).
-    pub fn is_destructive(&self) -> bool {
-        matches!(self, Request::Delete(_))
-    }
-}
 
 /// Turns the plan's changes into steps with their dependencies:
 /// creates wait for created parents; an update that adds a parent which could close a cycle
@@ -46,8 +18,12 @@ impl Request {
 /// is split: first a `PUT` with the kept parents, then the final one); a delete waits for the
 /// updates that detach its surviving children and for the deletes of its deleted children.
 ///
+/// A group's members and permissions (spec §11) come after: see [`grants`] for how they are
+/// batched and ordered. An update that changes only members or permissions sends no `PUT`.
+///
 /// Steps come in the order creates, updates, the first halves of split updates, the updates
-/// that wait for removals, deletes; within each kind, in plan order.
+/// that wait for removals, deletes, then members and permissions; within each kind, in plan
+/// order.
 pub fn steps(plan: &Plan, live: &Live) -> Vec<Step> {
     let union = UnionGraph::new(plan, live);
     let changes: Vec<(usize, &Change)> = plan.actionable_indexed().collect();
@@ -76,6 +52,9 @@ pub fn steps(plan: &Plan, live: &Live) -> Vec<Step> {
         let (Some(before), Some(after)) = (&change.before, &change.after) else {
             continue;
         };
+        if !change.group_changed() {
+            continue;
+        }
         let added: Vec<&str> = after
             .parents
             .difference(&before.parents)
@@ -155,17 +134,8 @@ pub fn steps(plan: &Plan, live: &Live) -> Vec<Step> {
         deps.remove(&step);
         steps[step].deps = deps;
     }
+    grants::steps(plan, &create_step, &mut steps);
     steps
-}
-
-/// Adds a step without dependencies (pass 2 fills them in) and returns its index.
-fn push(steps: &mut Vec<Step>, change: usize, request: Request) -> usize {
-    steps.push(Step {
-        change,
-        request,
-        deps: BTreeSet::new(),
-    });
-    steps.len() - 1
 }
 
 /// The create steps of those of `ids` that the plan creates.

@@ -21,6 +21,8 @@ struct Fake {
     fail: BTreeSet<String>,
     log: Mutex<Vec<String>>,
     rng: Mutex<u64>,
+    /// Members and permissions, as the API holds them.
+    access: Mutex<crate::live::LiveAccess>,
 }
 
 /// splitmix64: a tiny seeded generator, so a failing seed replays exactly.
@@ -43,7 +45,20 @@ impl Fake {
             fail: fail.iter().map(|s| (*s).to_string()).collect(),
             log: Mutex::new(Vec::new()),
             rng: Mutex::new(seed),
+            access: Mutex::new(crate::live::LiveAccess::default()),
         }
+    }
+
+    /// Refuses a write of members or permissions naming `group` when it does not exist (the
+    /// API answers 404) or is one of the failing groups.
+    fn writable(&self, group: &str) -> Result<(), ApiError> {
+        if self.fail.contains(group) {
+            return Self::refuse(group, "injected");
+        }
+        if !self.groups.lock().unwrap().contains_key(group) {
+            return Self::refuse(group, "no such group");
+        }
+        Ok(())
     }
 
     /// Waits 0–20 ms of virtual time, a different span for each call.
@@ -128,6 +143,96 @@ impl Target for Fake {
         for g in groups.values_mut() {
             g.parents.remove(id);
         }
+        let mut access = self.access.lock().unwrap();
+        access.members.remove(id);
+        access.workspace_access.remove(id);
+        access.data_source_access.remove(id);
+        access.organization.remove(id);
+        Ok(())
+    }
+    async fn members(
+        &self,
+        group: &str,
+        users: &BTreeSet<String>,
+        add: bool,
+    ) -> Result<(), ApiError> {
+        self.latency().await;
+        let verb = if add { "addMembers" } else { "removeMembers" };
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("{verb} {group} {users:?}"));
+        self.writable(group)?;
+        let mut access = self.access.lock().unwrap();
+        let members = access.members.entry(group.to_string()).or_default();
+        for user in users {
+            if add {
+                members.insert(user.clone());
+            } else {
+                members.remove(user);
+            }
+        }
+        Ok(())
+    }
+    async fn permissions(
+        &self,
+        grant: &crate::access::PermissionGrant,
+        assign: bool,
+    ) -> Result<(), ApiError> {
+        self.latency().await;
+        let verb = if assign { "assign" } else { "revoke" };
+        let targets: Vec<&String> = grant
+            .workspaces
+            .keys()
+            .chain(grant.data_sources.keys())
+            .collect();
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("{verb} {:?} {targets:?}", grant.groups));
+        for group in &grant.groups {
+            self.writable(group)?;
+        }
+        let mut access = self.access.lock().unwrap();
+        for group in &grant.groups {
+            let workspaces = access.workspace_access.entry(group.clone()).or_default();
+            for (id, set) in &grant.workspaces {
+                if assign {
+                    workspaces.insert(id.clone(), set.clone());
+                } else if let Some(held) = workspaces.get_mut(id) {
+                    held.permissions.retain(|p| !set.permissions.contains(p));
+                    held.hierarchy.retain(|p| !set.hierarchy.contains(p));
+                }
+            }
+            workspaces.retain(|_, set| !set.is_empty());
+            let data_sources = access.data_source_access.entry(group.clone()).or_default();
+            for (id, set) in &grant.data_sources {
+                if assign {
+                    data_sources.insert(id.clone(), set.clone());
+                } else if let Some(held) = data_sources.get_mut(id) {
+                    held.retain(|p| !set.contains(p));
+                }
+            }
+            data_sources.retain(|_, set| !set.is_empty());
+        }
+        Ok(())
+    }
+    async fn organization(
+        &self,
+        groups: &BTreeMap<String, BTreeSet<crate::access::OrganizationPermission>>,
+    ) -> Result<(), ApiError> {
+        self.latency().await;
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("organization {groups:?}"));
+        for group in groups.keys() {
+            self.writable(group)?;
+        }
+        let mut access = self.access.lock().unwrap();
+        for (group, set) in groups {
+            access.organization.insert(group.clone(), set.clone());
+        }
         Ok(())
     }
 }
@@ -150,17 +255,14 @@ impl Progress for Quiet {
 #[derive(Default)]
 struct Recorded(Mutex<Vec<String>>);
 impl Progress for Recorded {
-    fn started(&self, change: &crate::plan::Change) {
-        self.0
-            .lock()
-            .unwrap()
-            .push(format!("start {} {}", change.action.verb(), change.id));
+    fn started(&self, label: &str) {
+        self.0.lock().unwrap().push(format!("start {label}"));
     }
     fn finished(&self, report: &ChangeReport) {
         self.0
             .lock()
             .unwrap()
-            .push(format!("finish {} {}", report.action.verb(), report.id));
+            .push(format!("finish {}", report.label()));
     }
 }
 
@@ -530,5 +632,531 @@ proptest! {
                 prop_assert!(at(&child.id) < at(parent), "{} before {}: {:?}", child.id, parent, log);
             }
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Members and permissions (spec §11)
+
+mod access {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::fmt::Write as _;
+
+    use super::{Fake, Quiet, runtime};
+    use crate::access::{
+        DataSourcePermission as D, Facets, OrganizationPermission as O, WorkspacePermission as W,
+        WorkspacePermissions,
+    };
+    use crate::apply::grants::MAX_ASSIGNEES;
+    use crate::apply::{
+        Cancel, ChangeReport, Operation, Outcome, Report, Request, Step, run, steps,
+    };
+    use crate::desired::{Desired, LoadOptions};
+    use crate::group::Group;
+    use crate::live::{Live, LiveAccess};
+    use crate::plan::{Plan, PlanOptions, compute};
+
+    fn desired(yaml: &str) -> Desired {
+        crate::desired::parse("groups.yaml", yaml, LoadOptions::default()).expect("valid file")
+    }
+
+    fn set(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|graph| (*graph).to_string()).collect()
+    }
+
+    /// Live groups with every facet read, the users `u00`…`u09` and these workspaces.
+    fn live(groups: &[Group]) -> Live {
+        let mut live = Live::new(groups.iter().cloned());
+        live.access = LiveAccess {
+            facets: Facets::ALL,
+            users: (0..10).map(|i| format!("u{i:02}")).collect(),
+            workspaces: set(&["sales", "finance", "beta"]),
+            data_sources: set(&["warehouse"]),
+            ..LiveAccess::default()
+        };
+        live
+    }
+
+    fn plan(desired: &Desired, live: &Live) -> Plan {
+        compute(desired, live, &PlanOptions::default()).expect("valid plan")
+    }
+
+    fn only(planned: &[W]) -> WorkspacePermissions {
+        WorkspacePermissions::only(planned.iter().copied())
+    }
+
+    /// The member and permission steps, each with the groups it is for.
+    fn access_steps(steps: &[Step]) -> Vec<(&'static str, Vec<String>)> {
+        steps
+            .iter()
+            .filter_map(|graph| {
+                let kind = match &graph.request {
+                    Request::AddMembers { .. } => "add",
+                    Request::RemoveMembers { .. } => "remove",
+                    Request::Assign(_) => "assign",
+                    Request::Revoke(_) => "revoke",
+                    Request::Organization(_) => "organization",
+                    _ => return None,
+                };
+                let groups = graph
+                    .request
+                    .groups()
+                    .iter()
+                    .map(|g| (*g).to_string())
+                    .collect();
+                Some((kind, groups))
+            })
+            .collect()
+    }
+
+    fn apply_with(plan: &Plan, live: &Live, fake: &Fake) -> Report {
+        *fake.access.lock().unwrap() = live.access.clone();
+        runtime().block_on(run(plan, live, fake, 8, &Quiet, &Cancel::default()))
+    }
+
+    /// What the fake holds, as a live state, to plan again against.
+    fn live_after(fake: &Fake, before: &Live) -> Live {
+        let mut live = Live::new(fake.groups.lock().unwrap().values().cloned());
+        live.access = fake.access.lock().unwrap().clone();
+        live.access.members.retain(|_, m| !m.is_empty());
+        live.access.workspace_access.retain(|_, m| !m.is_empty());
+        live.access.data_source_access.retain(|_, m| !m.is_empty());
+        live.access.organization.retain(|_, m| !m.is_empty());
+        live.access.users.clone_from(&before.access.users);
+        live
+    }
+
+    #[test]
+    fn groups_that_need_the_same_sets_share_one_assign_and_different_sets_get_their_own() {
+        // Alphabetical order would interleave the two sets: m-two sits between the others.
+        let want = desired(
+            "groups:
+  - id: z-one
+    workspaces: {sales: [VIEW]}
+  - id: m-two
+    workspaces: {sales: [VIEW, EXPORT]}
+  - id: a-three
+    workspaces: {sales: [VIEW]}
+  - id: k-four
+    workspaces: {sales: [VIEW]}
+    data_sources: {warehouse: [USE]}
+",
+        );
+        let org = live(&[
+            Group::new("z-one"),
+            Group::new("m-two"),
+            Group::new("a-three"),
+            Group::new("k-four"),
+        ]);
+        let planned = plan(&want, &org);
+        let graph = steps(&planned, &org);
+        let mut assigns = access_steps(&graph);
+        assigns.sort();
+        assert_eq!(
+            assigns,
+            [
+                ("assign", vec!["a-three".to_string(), "z-one".to_string()]),
+                ("assign", vec!["k-four".to_string()]),
+                ("assign", vec!["m-two".to_string()]),
+            ]
+        );
+        let shared = graph
+            .iter()
+            .find_map(|graph| match &graph.request {
+                Request::Assign(g) if g.groups.len() == 2 => Some(g),
+                _ => None,
+            })
+            .expect("the shared assign");
+        assert_eq!(
+            shared.workspaces,
+            BTreeMap::from([("sales".to_string(), only(&[W::View]))])
+        );
+        assert!(shared.data_sources.is_empty());
+        assert!(
+            graph
+                .iter()
+                .all(|graph| !matches!(graph.request, Request::Update(_))),
+            "members and permissions alone send no PUT: {graph:?}"
+        );
+
+        let fake = Fake::new(&org.groups.values().cloned().collect::<Vec<_>>(), &[]);
+        let report = apply_with(&planned, &org, &fake);
+        assert!(report.is_complete(), "{report:?}");
+        assert!(!plan(&want, &live_after(&fake, &org)).summary.has_changes());
+        let labels: Vec<String> = report.changes.iter().map(ChangeReport::label).collect();
+        assert!(
+            labels.contains(&"assign workspace sales to 2 groups".to_string())
+                && labels.contains(
+                    &"assign workspace sales and data source warehouse to k-four".to_string()
+                ),
+            "{labels:?}"
+        );
+    }
+
+    #[test]
+    fn one_set_for_many_groups_is_a_handful_of_requests() {
+        let n = MAX_ASSIGNEES * 2 + 100;
+        let mut yaml = String::from("groups:\n");
+        let mut groups = Vec::new();
+        for i in 0..n {
+            let _ = write!(yaml, "  - id: g{i:04}\n    workspaces: {{sales: [VIEW]}}\n");
+            groups.push(Group::new(format!("g{i:04}")));
+        }
+        let org = live(&groups);
+        let planned = plan(&desired(&yaml), &org);
+        let graph = steps(&planned, &org);
+        let sizes: Vec<usize> = access_steps(&graph).iter().map(|(_, g)| g.len()).collect();
+        assert_eq!(sizes, [MAX_ASSIGNEES, MAX_ASSIGNEES, 100]);
+        assert_eq!(
+            graph.len(),
+            3,
+            "nothing else: no PUT, one request per batch"
+        );
+    }
+
+    #[test]
+    fn revokes_only_where_all_access_to_a_target_goes() {
+        let want = desired(
+            "groups:
+  - id: analysts
+    workspaces: {sales: [VIEW, EXPORT]}
+    data_sources: {}
+",
+        );
+        let mut org = live(&[Group::new("analysts")]);
+        org.access.workspace_access.insert(
+            "analysts".into(),
+            BTreeMap::from([
+                ("sales".to_string(), only(&[W::View, W::Analyze])),
+                (
+                    "finance".to_string(),
+                    WorkspacePermissions {
+                        permissions: [W::Analyze].into(),
+                        hierarchy: [W::View].into(),
+                    },
+                ),
+            ]),
+        );
+        org.access.data_source_access.insert(
+            "analysts".into(),
+            BTreeMap::from([("warehouse".to_string(), BTreeSet::from([D::Use]))]),
+        );
+        let planned = plan(&want, &org);
+        let graph = steps(&planned, &org);
+        let mut assign = None;
+        let mut revoke = None;
+        for step in &graph {
+            match &step.request {
+                Request::Assign(g) => assert!(assign.replace(g.clone()).is_none(), "one assign"),
+                Request::Revoke(g) => assert!(revoke.replace(g.clone()).is_none(), "one revoke"),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        let assign = assign.expect("assign");
+        assert_eq!(
+            assign.workspaces,
+            BTreeMap::from([("sales".to_string(), only(&[W::View, W::Export]))]),
+            "the whole new set of the changed workspace, ANALYZE left out"
+        );
+        let revoke = revoke.expect("revoke");
+        assert_eq!(
+            revoke.workspaces["finance"],
+            WorkspacePermissions {
+                permissions: [W::Analyze].into(),
+                hierarchy: [W::View].into(),
+            },
+            "revoked with the current set there"
+        );
+        assert_eq!(revoke.data_sources["warehouse"], BTreeSet::from([D::Use]));
+        assert!(!revoke.workspaces.contains_key("sales"));
+
+        let fake = Fake::new(&[Group::new("analysts")], &[]);
+        let report = apply_with(&planned, &org, &fake);
+        assert!(report.is_complete(), "{report:?}");
+        assert!(!plan(&want, &live_after(&fake, &org)).summary.has_changes());
+    }
+
+    #[test]
+    fn organization_manage_is_granted_before_it_is_revoked() {
+        // The group losing MANAGE sorts first and is listed first.
+        let want = desired(
+            "groups:
+  - id: a-old-admins
+    organization: []
+  - id: z-new-admins
+    organization: [MANAGE]
+  - id: m-tokens
+    organization: [SELF_CREATE_TOKEN]
+",
+        );
+        let mut org = live(&[
+            Group::new("a-old-admins"),
+            Group::new("z-new-admins"),
+            Group::new("m-tokens"),
+        ]);
+        org.access
+            .organization
+            .insert("a-old-admins".into(), [O::Manage].into());
+        let planned = plan(&want, &org);
+        let graph = steps(&planned, &org);
+        let sets: Vec<(usize, &Step)> = graph
+            .iter()
+            .enumerate()
+            .filter(|(_, graph)| matches!(graph.request, Request::Organization(_)))
+            .collect();
+        assert_eq!(sets.len(), 2, "{graph:?}");
+        let (grant, revoke) = if sets[0].1.request.groups() == ["a-old-admins"] {
+            (sets[1], sets[0])
+        } else {
+            (sets[0], sets[1])
+        };
+        assert_eq!(grant.1.request.groups(), ["m-tokens", "z-new-admins"]);
+        assert_eq!(revoke.1.request.groups(), ["a-old-admins"]);
+        assert!(revoke.1.deps.contains(&grant.0), "{graph:?}");
+
+        for seed in 0..20 {
+            let fake = Fake::seeded(&org.groups.values().cloned().collect::<Vec<_>>(), &[], seed);
+            let report = apply_with(&planned, &org, &fake);
+            assert!(report.is_complete(), "{report:?}");
+            let log = fake.log.lock().unwrap();
+            let at = |group: &str| {
+                log.iter()
+                    .position(|org| org.contains(group))
+                    .expect("sent")
+            };
+            assert!(at("z-new-admins") < at("a-old-admins"), "{log:?}");
+            let access = fake.access.lock().unwrap();
+            assert_eq!(access.organization["a-old-admins"], BTreeSet::new());
+            assert_eq!(access.organization["z-new-admins"], [O::Manage].into());
+        }
+
+        // A refused grant leaves MANAGE where it was.
+        let fake = Fake::new(
+            &org.groups.values().cloned().collect::<Vec<_>>(),
+            &["z-new-admins"],
+        );
+        let report = apply_with(&planned, &org, &fake);
+        let revoked = report
+            .changes
+            .iter()
+            .find(|c| c.id == "a-old-admins")
+            .expect("reported");
+        assert!(
+            matches!(&revoked.outcome, Outcome::Skipped { reason } if reason.contains("set organization permissions of 2 groups failed")),
+            "{report:?}"
+        );
+        assert_eq!(
+            fake.access.lock().unwrap().organization["a-old-admins"],
+            [O::Manage].into()
+        );
+    }
+
+    #[test]
+    fn deleted_groups_get_no_member_or_permission_step() {
+        let want = desired("groups:\n  - id: kept\n    members: [u01]\n");
+        let mut org = live(&[Group::new("kept"), Group::new("gone")]);
+        org.access
+            .members
+            .insert("gone".into(), set(&["u01", "u02"]));
+        org.access.workspace_access.insert(
+            "gone".into(),
+            BTreeMap::from([("sales".to_string(), only(&[W::View]))]),
+        );
+        let planned = plan(&want, &org);
+        let graph = steps(&planned, &org);
+        let requests: Vec<&Request> = graph.iter().map(|graph| &graph.request).collect();
+        assert_eq!(
+            requests,
+            [
+                &Request::Delete("gone".into()),
+                &Request::AddMembers {
+                    group: "kept".into(),
+                    users: set(&["u01"])
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn members_and_permissions_of_a_new_group_wait_for_its_create_and_its_parents() {
+        // `aa-child` sorts before its parent `zz-parent`; both are new. `bb-live` exists and
+        // shares the assign with the new child.
+        let want = desired(
+            "groups:
+  - id: zz-parent
+  - id: aa-child
+    parents: [zz-parent]
+    members: [u01, u02]
+    workspaces: {sales: [VIEW]}
+    organization: [BASE_UI_ACCESS]
+  - id: bb-live
+    workspaces: {sales: [VIEW]}
+",
+        );
+        let org = live(&[Group::new("bb-live")]);
+        let planned = plan(&want, &org);
+        let graph = steps(&planned, &org);
+        let create = |id: &str| {
+            graph
+                .iter()
+                .position(|graph| matches!(&graph.request, Request::Create(g) if g.id == id))
+                .expect("create")
+        };
+        for step in &graph {
+            match &step.request {
+                Request::AddMembers { group, .. } => {
+                    assert_eq!(group, "aa-child");
+                    assert!(step.deps.contains(&create("aa-child")));
+                }
+                Request::Assign(grant) => {
+                    assert_eq!(grant.groups, set(&["aa-child", "bb-live"]));
+                    assert_eq!(
+                        step.creates,
+                        BTreeMap::from([(create("aa-child"), "aa-child".to_string())])
+                    );
+                }
+                Request::Organization(_) => {
+                    assert_eq!(
+                        step.creates,
+                        BTreeMap::from([(create("aa-child"), "aa-child".to_string())])
+                    );
+                }
+                Request::Create(_) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        for seed in 0..20 {
+            let fake = Fake::seeded(&[Group::new("bb-live")], &[], seed);
+            let report = apply_with(&planned, &org, &fake);
+            assert!(report.is_complete(), "{report:?}");
+            let log = fake.log.lock().unwrap();
+            let created = log
+                .iter()
+                .position(|org| org == "create aa-child")
+                .expect("created");
+            for (i, line) in log.iter().enumerate() {
+                if line.contains("aa-child") && !line.starts_with("create") {
+                    assert!(i > created, "{log:?}");
+                }
+            }
+            assert!(!plan(&want, &live_after(&fake, &org)).summary.has_changes());
+        }
+    }
+
+    #[test]
+    fn a_failed_create_skips_its_members_and_leaves_it_out_of_shared_grants() {
+        let want = desired(
+            "groups:
+  - id: new-bad
+    members: [u01]
+    workspaces: {sales: [VIEW]}
+    organization: [BASE_UI_ACCESS]
+  - id: new-good
+    workspaces: {sales: [VIEW]}
+    organization: [BASE_UI_ACCESS]
+  - id: old
+    workspaces: {sales: [VIEW]}
+    members: [u02]
+",
+        );
+        let org = live(&[Group::new("old")]);
+        let planned = plan(&want, &org);
+        let fake = Fake::new(&[Group::new("old")], &["new-bad"]);
+        let report = apply_with(&planned, &org, &fake);
+        let lines: Vec<String> = report
+            .changes
+            .iter()
+            .map(|c| {
+                let how = match &c.outcome {
+                    Outcome::Done => "done".to_string(),
+                    Outcome::Failed { .. } => "failed".to_string(),
+                    Outcome::Skipped { reason } => format!("skipped: {reason}"),
+                    Outcome::Interrupted => "interrupted".to_string(),
+                };
+                format!("{}: {how}", c.label())
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "create new-bad: failed",
+                "create new-good: done",
+                "add members new-bad (+1): skipped: create `new-bad` failed",
+                "add members old (+1): done",
+                "assign workspace sales to 2 groups: done",
+                "assign workspace sales to new-bad: skipped: create `new-bad` failed",
+                "set organization permissions of new-good: done",
+                "set organization permissions of new-bad: skipped: create `new-bad` failed",
+            ]
+        );
+        let assigned = report
+            .changes
+            .iter()
+            .find(|c| c.action == Operation::AssignPermissions && c.outcome == Outcome::Done)
+            .expect("assigned");
+        assert_eq!(assigned.groups, ["new-good", "old"]);
+        // No request ever named the group that does not exist.
+        let log = fake.log.lock().unwrap().clone();
+        assert_eq!(
+            log.iter().filter(|org| org.contains("new-bad")).count(),
+            1,
+            "only its create: {log:?}"
+        );
+
+        // Re-running, once the server accepts it, converges.
+        let after = live_after(&fake, &org);
+        let p2 = plan(&want, &after);
+        let fake2 = Fake::new(&after.groups.values().cloned().collect::<Vec<_>>(), &[]);
+        let report = apply_with(&p2, &after, &fake2);
+        assert!(report.is_complete(), "{report:?}");
+        assert!(
+            !plan(&want, &live_after(&fake2, &after))
+                .summary
+                .has_changes()
+        );
+    }
+
+    #[test]
+    fn a_batch_whose_every_group_failed_sends_nothing() {
+        let want = desired("groups:\n  - id: new\n    workspaces: {sales: [VIEW]}\n");
+        let org = live(&[]);
+        let planned = plan(&want, &org);
+        let fake = Fake::new(&[], &["new"]);
+        let report = apply_with(&planned, &org, &fake);
+        assert_eq!(*fake.log.lock().unwrap(), ["create new"]);
+        assert_eq!(report.changes.len(), 2, "{report:?}");
+        assert!(matches!(
+            &report.changes[1].outcome,
+            Outcome::Skipped { reason } if reason == "create `new` failed"
+        ));
+    }
+
+    #[test]
+    fn an_interrupted_run_reports_member_and_permission_operations_as_not_started() {
+        let want =
+            desired("groups:\n  - id: g\n    members: [u01]\n    workspaces: {sales: [VIEW]}\n");
+        let org = live(&[Group::new("g")]);
+        let planned = plan(&want, &org);
+        let fake = Fake::new(&[Group::new("g")], &[]);
+        let cancel = Cancel::default();
+        cancel.cancel();
+        let report = runtime().block_on(run(&planned, &org, &fake, 8, &Quiet, &cancel));
+        assert!(report.interrupted);
+        let labels: Vec<(String, &Outcome)> = report
+            .changes
+            .iter()
+            .map(|c| (c.label(), &c.outcome))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("add members g (+1)".to_string(), &Outcome::Interrupted),
+                (
+                    "assign workspace sales to g".to_string(),
+                    &Outcome::Interrupted
+                ),
+            ]
+        );
+        assert!(fake.log.lock().unwrap().is_empty());
     }
 }

@@ -14,7 +14,7 @@ use crate::error::{Error, Exit};
 use crate::output::Output;
 use crate::plan::document::{PlanDocument, already_applied, moved_since, write_atomically};
 use crate::plan::safety;
-use crate::plan::{Action, Change, Plan};
+use crate::plan::{Action, Plan};
 use crate::render;
 
 /// Runs `apply`: a saved plan after the stale check, or a fresh plan after approval.
@@ -56,9 +56,6 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
         }
         show_plan(&ctx.out, &plan, None, false);
         safety::lock_out(&plan, &live).map_err(Error::Refused)?;
-        if let Some(why) = crate::plan::unsupported_by_apply(&plan) {
-            return Err(Error::Refused(why));
-        }
         safety::check(&plan, &args.safety.thresholds(plan.source.safety))
             .map_err(Error::Refused)?;
         (client, live, plan, None)
@@ -68,9 +65,6 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
         let asking = plan.summary.has_changes() && !args.auto_approve;
         show_plan(&ctx.out, &plan, Some(&desired.path), asking);
         safety::lock_out(&plan, &live).map_err(Error::Refused)?;
-        if let Some(why) = crate::plan::unsupported_by_apply(&plan) {
-            return Err(Error::Refused(why));
-        }
         safety::check(&plan, &args.safety.thresholds(plan.source.safety))
             .map_err(Error::Refused)?;
         if asking {
@@ -87,8 +81,7 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
         write_report(args, &Report::default())?;
         return Ok(Exit::Success);
     }
-    let total = plan.actionable().count();
-    let progress = Reporter::new(&ctx.out, total);
+    let progress = Reporter::new(&ctx.out, apply::operations(&plan, &live));
     let report = apply::run(&plan, &live, &client, parallelism, &progress, cancel).await;
     progress.finish();
     ctx.out
@@ -153,12 +146,20 @@ const LISTED: usize = 10;
 /// `Apply complete: 1 created, 1 updated, 1 deleted.`, or the failures and skips with reasons,
 /// at most ten of each; `report_file` is where the rest can be read.
 pub fn final_summary(report: &Report, report_file: Option<&Path>) -> String {
-    let counts = format!(
+    let mut counts = format!(
         "{} created, {} updated, {} deleted",
         report.done(Action::Create),
         report.done(Action::Update),
         report.done(Action::Delete)
     );
+    if report.has_access() {
+        let done = report.access_done();
+        let _ = write!(
+            counts,
+            "; {} members added, {} removed; {} permission sets assigned, {} revoked",
+            done.members_added, done.members_removed, done.assigned, done.revoked
+        );
+    }
     if report.is_complete() {
         return format!("Apply complete: {counts}.");
     }
@@ -177,7 +178,7 @@ pub fn final_summary(report: &Report, report_file: Option<&Path>) -> String {
         let _ = writeln!(text, "Failed ({}):", failed.len());
         for change in failed.iter().take(LISTED) {
             if let Outcome::Failed { error, .. } = &change.outcome {
-                let _ = writeln!(text, "  {} {}: {error}", change.action.verb(), change.id);
+                let _ = writeln!(text, "  {}: {error}", change.label());
             }
         }
         if failed.len() > LISTED {
@@ -192,7 +193,7 @@ pub fn final_summary(report: &Report, report_file: Option<&Path>) -> String {
                 Outcome::Skipped { reason } => format!("skipped: {reason}"),
                 _ => "not started: interrupted".to_string(),
             };
-            let _ = writeln!(text, "  {} {}: {why}", change.action.verb(), change.id);
+            let _ = writeln!(text, "  {}: {why}", change.label());
         }
         if skipped.len() > LISTED {
             let _ = writeln!(
@@ -212,7 +213,6 @@ struct Reporter<'a> {
     out: &'a Output,
     bar: Option<ProgressBar>,
     state: Mutex<Flight>,
-    total: usize,
 }
 
 /// What the bar shows: how many operations finished, and which are running now, in the order
@@ -220,6 +220,8 @@ struct Reporter<'a> {
 #[derive(Default)]
 struct Flight {
     done: usize,
+    /// Operations the run reports (it can grow: see [`Progress::planned`]).
+    total: usize,
     running: Vec<String>,
 }
 
@@ -244,8 +246,10 @@ impl<'a> Reporter<'a> {
         Self {
             out,
             bar,
-            state: Mutex::new(Flight::default()),
-            total,
+            state: Mutex::new(Flight {
+                total,
+                ..Flight::default()
+            }),
         }
     }
 
@@ -272,11 +276,18 @@ fn running_text(running: &[String]) -> String {
 }
 
 impl Progress for Reporter<'_> {
-    fn started(&self, change: &Change) {
+    fn planned(&self, operations: usize) {
         let mut flight = self.flight();
-        let label = format!("{} {}", change.action.verb(), change.id);
-        if !flight.running.contains(&label) {
-            flight.running.push(label);
+        flight.total = operations;
+        if let Some(bar) = &self.bar {
+            bar.set_length(operations as u64);
+        }
+    }
+
+    fn started(&self, label: &str) {
+        let mut flight = self.flight();
+        if !flight.running.iter().any(|l| l == label) {
+            flight.running.push(label.to_string());
         }
         if let Some(bar) = &self.bar {
             bar.set_message(running_text(&flight.running));
@@ -286,17 +297,13 @@ impl Progress for Reporter<'_> {
     fn finished(&self, report: &ChangeReport) {
         let mut flight = self.flight();
         flight.done += 1;
-        let label = format!("{} {}", report.action.verb(), report.id);
+        let label = report.label();
         flight.running.retain(|l| *l != label);
         let what = match &report.outcome {
-            Outcome::Done => format!("{} {}", past(report.action), report.id),
-            Outcome::Failed { error, .. } => {
-                format!("failed to {} {}: {error}", report.action.verb(), report.id)
-            }
-            Outcome::Skipped { reason } => {
-                format!("skipped {} {}: {reason}", report.action.verb(), report.id)
-            }
-            Outcome::Interrupted => format!("not started {} {}", report.action.verb(), report.id),
+            Outcome::Done => report.done_label(),
+            Outcome::Failed { error, .. } => format!("failed to {label}: {error}"),
+            Outcome::Skipped { reason } => format!("skipped {label}: {reason}"),
+            Outcome::Interrupted => format!("not started {label}"),
         };
         match &self.bar {
             Some(bar) => {
@@ -309,16 +316,8 @@ impl Progress for Reporter<'_> {
             }
             None => self
                 .out
-                .status(&format!("[{}/{}] {what}", flight.done, self.total)),
+                .status(&format!("[{}/{}] {what}", flight.done, flight.total)),
         }
-    }
-}
-
-fn past(action: Action) -> &'static str {
-    match action {
-        Action::Create => "created",
-        Action::Update => "updated",
-        Action::Delete => "deleted",
     }
 }
 
@@ -328,24 +327,12 @@ mod tests {
     use crate::context::Context;
     use crate::output::ColorChoice;
 
-    fn change(action: Action, id: &str) -> Change {
-        Change {
-            action,
-            id: id.into(),
-            before: None,
-            after: None,
-            access: None,
-            impact: None,
-            held: None,
-        }
+    fn change(action: Action, id: &str) -> String {
+        format!("{} {id}", action.verb())
     }
 
     fn finished(action: Action, id: &str, outcome: Outcome) -> ChangeReport {
-        ChangeReport {
-            action,
-            id: id.into(),
-            outcome,
-        }
+        ChangeReport::group(action, id, outcome)
     }
 
     #[test]

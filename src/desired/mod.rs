@@ -201,7 +201,7 @@ mod records;
 pub mod schema;
 mod suggest;
 
-pub use records::from_groups;
+pub use records::{RecordAccess, from_groups, from_records};
 pub use suggest::closest;
 
 #[cfg(test)]

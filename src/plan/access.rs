@@ -17,9 +17,9 @@
 //! [`grants`] does the batching: one `assignPermissions` per distinct set of assignments, one
 //! `revokePermissions` per distinct set of revocations, each listing every group that needs it.
 //! An update whose [`super::Change::group_changed`] is false needs no `PUT` of the group; a
-//! create's facets are written after the create, and a delete has none. Until apply writes
-//! them, [`super::unsupported_by_apply`] refuses plans that carry any (the executor would
-//! otherwise report as done what it did not do); the apply side removes that check.
+//! create's facets are written after the create, and a delete has none. Apply
+//! (`crate::apply::grants`) sends each grant in requests of at most
+//! [`MAX_ASSIGNEES`](crate::apply::grants::MAX_ASSIGNEES) groups, and orders them.
 
 use std::collections::{BTreeMap, BTreeSet};
 

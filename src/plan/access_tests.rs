@@ -96,20 +96,6 @@ fn a_membership_difference_alone_is_an_update_without_a_group_write() {
 }
 
 #[test]
-fn apply_refuses_what_it_cannot_write_yet_and_only_that() {
-    let d = desired("groups:\n  - id: sales\n    members: [zoe]\n  - id: plain\n");
-    let l = live(&[Group::new("sales"), Group::new("plain").with_name("Old")]);
-    let p = plan(&d, &l);
-    let why = super::unsupported_by_apply(&p).expect("refused");
-    assert!(
-        why.contains("members or permissions of sales") && why.contains("Nothing was applied"),
-        "{why}"
-    );
-    let d = desired("groups:\n  - id: sales\n  - id: plain\n");
-    assert_eq!(super::unsupported_by_apply(&plan(&d, &l)), None);
-}
-
-#[test]
 fn a_name_change_with_members_writes_the_group_too() {
     let d = desired("groups:\n  - id: sales\n    name: Sales\n    members: [zoe]\n");
     let l = live(&[Group::new("sales").with_name("Old")]);

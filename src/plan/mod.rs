@@ -242,19 +242,6 @@ impl Plan {
     }
 }
 
-/// Why this build refuses to apply `plan`, when it changes members or permissions: the executor
-/// writes groups only, and must not report as done what it did not do.
-pub fn unsupported_by_apply(plan: &Plan) -> Option<String> {
-    let ids: Vec<String> = plan.access_changes().map(|c| c.id.clone()).collect();
-    if ids.is_empty() {
-        return None;
-    }
-    Some(format!(
-        "not applying: this plan changes members or permissions of {}, and this version of gdgroups plans those changes but cannot write them yet. Nothing was applied; remove the `members`, `workspaces`, `data_sources` and `organization` keys that differ, or wait for a version that applies them",
-        crate::plan::document::list(&ids, 10)
-    ))
-}
-
 /// Options of the plan computation that do not come from the file.
 #[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
