@@ -266,18 +266,26 @@ fn the_sandbox_banner_suggests_commands_that_work_where_it_started() {
 
     let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
     for (checkout, seed, expected) in [
-        (true, None, "gdgroups plan -f examples/groups.yaml"),
+        (
+            true,
+            Some("examples/seed.yaml"),
+            "gdgroups plan -f examples/groups.yaml",
+        ),
+        // Unseeded, the sandbox lacks the users and workspaces the example file names.
+        (true, None, "printf 'groups:"),
         (false, Some("seed.yaml"), "gdgroups dump -o groups.yaml"),
         (false, None, "printf 'groups:"),
     ] {
         let dir = tempfile::tempdir().expect("dir");
         if checkout {
             fs_err::create_dir(dir.path().join("examples")).expect("mkdir");
-            fs_err::copy(
-                format!("{examples}/groups.yaml"),
-                dir.path().join("examples/groups.yaml"),
-            )
-            .expect("copy");
+            for file in ["groups.yaml", "seed.yaml"] {
+                fs_err::copy(
+                    format!("{examples}/{file}"),
+                    dir.path().join("examples").join(file),
+                )
+                .expect("copy");
+            }
         }
         let mut args = vec![
             "sandbox".to_string(),
@@ -285,7 +293,13 @@ fn the_sandbox_banner_suggests_commands_that_work_where_it_started() {
             "127.0.0.1:0".into(),
         ];
         if let Some(seed) = seed {
-            args.extend(["--seed".into(), format!("{examples}/{seed}")]);
+            // In a checkout, as a user there types it: relative to the directory.
+            let seed = if checkout {
+                seed.to_string()
+            } else {
+                format!("{examples}/{seed}")
+            };
+            args.extend(["--seed".into(), seed]);
         }
         let mut sandbox = std::process::Command::new(env!("CARGO_BIN_EXE_gdgroups"))
             .args(&args)

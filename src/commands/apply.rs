@@ -156,8 +156,11 @@ pub fn final_summary(report: &Report, report_file: Option<&Path>) -> String {
         let done = report.access_done();
         let _ = write!(
             counts,
-            "; {} members added, {} removed; {} permission sets assigned, {} revoked",
-            done.members_added, done.members_removed, done.assigned, done.revoked
+            "; {} added, {} removed; {} assigned, {} revoked",
+            plural(done.members_added, "member", "members"),
+            done.members_removed,
+            plural(done.assigned, "permission set", "permission sets"),
+            done.revoked
         );
     }
     if report.is_complete() {
@@ -318,6 +321,15 @@ impl Progress for Reporter<'_> {
                 .out
                 .status(&format!("[{}/{}] {what}", flight.done, flight.total)),
         }
+    }
+}
+
+/// `1 member`, `2 members`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
     }
 }
 

@@ -53,7 +53,13 @@ pub async fn run(args: &SandboxArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
         .map_err(|e| Error::Io(format!("cannot listen on {}: {e}", args.listen)))?;
     // Seeds always hold the bootstrap group; any other means there is something to dump.
     let has_groups = server.groups().len() > 1;
-    let steps = try_it(Path::is_file, has_groups).join("\n  ");
+    // The example file names the users and workspaces of the example seed: it plans only
+    // against a sandbox seeded with that seed.
+    let example_seed = args
+        .seed
+        .as_deref()
+        .is_some_and(|seed| same_file(seed, Path::new(EXAMPLE_SEED)));
+    let steps = try_it(Path::is_file, has_groups, example_seed).join("\n  ");
     ctx.out.always(&format!(
         "GoodData sandbox on {url} ({groups} seeded groups). Token: {token}\n\
          In another terminal:\n  export GDGROUPS_HOST={url} GDGROUPS_TOKEN={token}\n  {steps}\n\
@@ -68,16 +74,30 @@ pub async fn run(args: &SandboxArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
     Ok(Exit::Success)
 }
 
+const EXAMPLE_SEED: &str = "examples/seed.yaml";
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs_err::canonicalize(a), fs_err::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// The commands the banner suggests after the `export`, ones that work pasted into a shell in
 /// the directory the sandbox was started in (relative paths resolve there for both): a plan of
 /// the default `groups.yaml` when there is one, or of the example file in a checkout of the
-/// repository; otherwise a groups.yaml made first, dumped from the sandbox's groups when it has
+/// repository when the sandbox was seeded with the example seed (the file names its users and
+/// workspaces); otherwise a groups.yaml made first, dumped from the sandbox's groups when it has
 /// some besides the bootstrap group (a file of none would be refused as empty), or a one-group
 /// file to start from.
-fn try_it(is_file: impl Fn(&Path) -> bool, has_groups: bool) -> &'static [&'static str] {
+fn try_it(
+    is_file: impl Fn(&Path) -> bool,
+    has_groups: bool,
+    example_seed: bool,
+) -> &'static [&'static str] {
     if is_file(Path::new("groups.yaml")) {
         &["gdgroups plan"]
-    } else if is_file(Path::new("examples/groups.yaml")) {
+    } else if example_seed && is_file(Path::new("examples/groups.yaml")) {
         &["gdgroups plan -f examples/groups.yaml"]
     } else if has_groups {
         &["gdgroups dump -o groups.yaml", "gdgroups plan"]
@@ -99,17 +119,22 @@ mod tests {
         let both =
             |p: &Path| p == Path::new("groups.yaml") || p == Path::new("examples/groups.yaml");
         let none = |_: &Path| false;
-        assert_eq!(try_it(only("groups.yaml"), false), ["gdgroups plan"]);
-        assert_eq!(try_it(both, true), ["gdgroups plan"]);
+        assert_eq!(try_it(only("groups.yaml"), false, false), ["gdgroups plan"]);
+        assert_eq!(try_it(both, true, true), ["gdgroups plan"]);
         assert_eq!(
-            try_it(only("examples/groups.yaml"), true),
+            try_it(only("examples/groups.yaml"), true, true),
             ["gdgroups plan -f examples/groups.yaml"]
         );
+        // Another seed lacks the example's users: the example file would not plan.
         assert_eq!(
-            try_it(none, true),
+            try_it(only("examples/groups.yaml"), true, false),
             ["gdgroups dump -o groups.yaml", "gdgroups plan"]
         );
-        assert_eq!(try_it(none, false)[1], "gdgroups plan");
-        assert!(try_it(none, false)[0].ends_with("> groups.yaml"));
+        assert_eq!(
+            try_it(none, true, false),
+            ["gdgroups dump -o groups.yaml", "gdgroups plan"]
+        );
+        assert_eq!(try_it(none, false, false)[1], "gdgroups plan");
+        assert!(try_it(none, false, false)[0].ends_with("> groups.yaml"));
     }
 }

@@ -133,28 +133,32 @@ fn render_change(change: &Change, width: usize, s: &Styles, out: &mut String) {
             let _ = writeln!(out, "{}", style.apply_to(head));
         }
     }
+    // One column for the values under a group: as wide as its longest label (`organization`
+    // when members or permissions are shown, `parents` otherwise).
+    let w = if change.access.is_some() { 13 } else { 8 };
     match (change.action, &change.before, &change.after) {
         (Action::Create, _, Some(after)) => {
             if let Some(name) = &after.name {
-                let _ = writeln!(out, "        name     {}", name_text(Some(name)));
+                let _ = writeln!(out, "        {:<w$} {}", "name", name_text(Some(name)));
             }
             if !after.parents.is_empty() {
                 let parents: Vec<&str> = after.parents.iter().map(String::as_str).collect();
-                let _ = writeln!(out, "        parents  {}", parents.join(", "));
+                let _ = writeln!(out, "        {:<w$} {}", "parents", parents.join(", "));
             }
         }
         (Action::Update, Some(before), Some(after)) => {
             if before.name != after.name {
                 let _ = writeln!(
                     out,
-                    "        name     {} → {}",
+                    "        {:<w$} {} → {}",
+                    "name",
                     name_text(before.name.as_deref()),
                     name_text(after.name.as_deref())
                 );
                 if let (Some(old), Some(new)) = (&before.name, &after.name)
                     && old.chars().count().max(new.chars().count()) >= INLINE_DIFF_MIN
                 {
-                    let _ = writeln!(out, "                 {}", inline_diff(old, new, s));
+                    let _ = writeln!(out, "        {:<w$} {}", "", inline_diff(old, new, s));
                 }
             }
             if before.parents != after.parents {
@@ -167,7 +171,7 @@ fn render_change(change: &Change, width: usize, s: &Styles, out: &mut String) {
                     .difference(&before.parents)
                     .map(|p| s.create.apply_to(format!("+ {p}")).to_string());
                 let parts: Vec<String> = removed.chain(added).collect();
-                let _ = writeln!(out, "        parents  {}", parts.join("  "));
+                let _ = writeln!(out, "        {:<w$} {}", "parents", parts.join("  "));
             }
         }
         _ => {}
@@ -175,7 +179,7 @@ fn render_change(change: &Change, width: usize, s: &Styles, out: &mut String) {
     if let Some(access) = &change.access {
         for line in access_lines(access) {
             let entries: Vec<String> = line.entries.iter().map(|e| entry_text(e, s)).collect();
-            let _ = writeln!(out, "        {:<13} {}", line.label, entries.join("   "));
+            let _ = writeln!(out, "        {:<w$} {}", line.label, entries.join("   "));
         }
     }
 }
@@ -432,7 +436,7 @@ pub(crate) mod tests {
         use std::collections::{BTreeMap, BTreeSet};
         let desired = crate::desired::parse(
             "groups.yaml",
-            "groups:\n  - id: analysts\n    members: [carol, bob]\n    workspaces:\n      sales: [VIEW, EXPORT]\n    organization: [SELF_CREATE_TOKEN]\n  - id: new\n    members: [bob]\n    workspaces: {sales: {permissions: [VIEW], hierarchy: [VIEW]}}\n",
+            "groups:\n  - id: analysts\n    members: [carol, bob]\n    workspaces:\n      sales: [VIEW, EXPORT]\n    organization: [SELF_CREATE_TOKEN]\n  - id: new\n    name: Newcomers\n    members: [bob]\n    workspaces: {sales: {permissions: [VIEW], hierarchy: [VIEW]}}\n",
             crate::desired::LoadOptions::default(),
         )
         .expect("valid");
@@ -481,6 +485,11 @@ pub(crate) mod tests {
             "        workspaces    finance - ANALYZE (no access left)   sales + EXPORT\n"
         ));
         assert!(text.contains("        members       + carol  - dave\n"));
+        // Name and parents line up with the member and permission lines under the same group.
+        assert!(
+            text.contains("        name          \"Newcomers\"\n"),
+            "{text}"
+        );
         assert!(text.contains("2 members added, 1 removed; 4 permissions granted, 1 revoked"));
         let coloured = render(&plan, true, None);
         assert!(

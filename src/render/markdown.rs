@@ -300,26 +300,29 @@ fn diff_lines(change: &Change, full: bool, out: &mut String) {
         access_diff_lines(change, false, out);
         return;
     }
+    // One column for the values under a group, as in the human format.
+    let w = if change.access.is_some() { 13 } else { 8 };
     match (&change.before, &change.after) {
         (None, Some(after)) => {
             if let Some(name) = &after.name {
-                let _ = writeln!(out, "{sign}     name     {}", name_text(Some(name)));
+                let _ = writeln!(out, "{sign}     {:<w$} {}", "name", name_text(Some(name)));
             }
             if !after.parents.is_empty() {
                 let parents: Vec<&str> = after.parents.iter().map(String::as_str).collect();
-                let _ = writeln!(out, "{sign}     parents  {}", parents.join(", "));
+                let _ = writeln!(out, "{sign}     {:<w$} {}", "parents", parents.join(", "));
             }
         }
         (Some(before), Some(after)) => {
             if before.name != after.name {
-                let _ = writeln!(out, "-     name     {}", name_text(before.name.as_deref()));
-                let _ = writeln!(out, "+     name     {}", name_text(after.name.as_deref()));
+                let (old, new) = (before.name.as_deref(), after.name.as_deref());
+                let _ = writeln!(out, "-     {:<w$} {}", "name", name_text(old));
+                let _ = writeln!(out, "+     {:<w$} {}", "name", name_text(new));
             }
             for p in before.parents.difference(&after.parents) {
-                let _ = writeln!(out, "-     parent   {p}");
+                let _ = writeln!(out, "-     {:<w$} {p}", "parent");
             }
             for p in after.parents.difference(&before.parents) {
-                let _ = writeln!(out, "+     parent   {p}");
+                let _ = writeln!(out, "+     {:<w$} {p}", "parent");
             }
         }
         _ => {}
