@@ -120,7 +120,7 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
                             id: id.to_string(),
                             before: Some(before.clone()),
                             after: Some(dg.group.clone()),
-                            access: change.non_empty(),
+                            access: change.non_empty().map(Box::new),
                             impact: None,
                             held: None,
                         });
@@ -182,7 +182,7 @@ fn diff(desired: &Desired, live: &Live, options: &PlanOptions) -> Result<Plan, D
         id: id.to_string(),
         before: None,
         after: Some(creates[id].0.clone()),
-        access: creates[id].1.clone(),
+        access: creates[id].1.clone().map(Box::new),
         impact: None,
         held: None,
     }));

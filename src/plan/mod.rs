@@ -66,7 +66,7 @@ pub struct Change {
     /// The managed facets (members, permissions) that differ, each with its live and desired
     /// value; absent when none differs (always for a delete: the delete drops them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access: Option<AccessChange>,
+    pub access: Option<Box<AccessChange>>,
     /// For deletes: what is lost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impact: Option<Impact>,
