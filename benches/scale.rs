@@ -35,7 +35,8 @@ const RTT: Duration = Duration::from_millis(LATENCY_MS);
 /// The page size the client asks for (`client.rs`), for the page arithmetic of the limits.
 const CLIENT_PAGE_SIZE: usize = 500;
 /// Pages fetched at once by the client's default configuration.
-const LIST_PARALLELISM: usize = gdgroups::gooddata::DEFAULT_PARALLELISM as usize;
+const LIST_PARALLELISM: usize =
+    gdgroups::gooddata::DEFAULT_PARALLELISM as usize * gdgroups::gooddata::READS_PER_WRITE;
 /// Timed repetitions of the short cases; the median is reported.
 const REPEATS: usize = 7;
 const COMMAND: &str = "cargo bench --bench scale";

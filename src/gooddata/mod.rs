@@ -13,7 +13,7 @@ pub mod profile;
 
 pub use access::AccessQuery;
 pub(crate) use client::check_host;
-pub use client::{Client, ClientConfig, DEFAULT_PARALLELISM};
+pub use client::{Client, ClientConfig, DEFAULT_PARALLELISM, READS_PER_WRITE};
 pub use error::ApiError;
 
 use std::fmt;
