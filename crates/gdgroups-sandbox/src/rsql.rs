@@ -451,6 +451,25 @@ mod tests {
         assert_eq!(parse("ab=lt=5").unwrap_err().at, 2);
     }
 
+    /// Every string of up to five characters over the grammar's own characters parses or is
+    /// refused with a position inside it, and never panics.
+    #[test]
+    fn no_input_panics() {
+        let alphabet: Vec<char> = "=!();,'\"\\a* <>o".chars().collect();
+        let mut inputs = vec![String::new()];
+        for _ in 0..5 {
+            inputs = inputs
+                .iter()
+                .flat_map(|prefix| alphabet.iter().map(move |c| format!("{prefix}{c}")))
+                .collect();
+            for input in &inputs {
+                if let Err(error) = parse(input) {
+                    assert!(error.at <= input.chars().count(), "{input:?}: {error}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn missing_fields_match_nothing_and_to_many_fields_match_any() {
         let unnamed = |field: &str| -> Vec<&str> {
