@@ -19,3 +19,4 @@ mod safety;
 mod sandbox;
 mod secrets;
 mod tls;
+mod workflows;
