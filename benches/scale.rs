@@ -1196,6 +1196,7 @@ fn child_render() {
         &doc,
         render::markdown::DEFAULT_MAX_BYTES,
         render::Files::default(),
+        render::markdown::Heading::Plan,
     );
     println!("markdown_s={}", started.elapsed().as_secs_f64());
     println!("markdown_mib={}", mib(&markdown));

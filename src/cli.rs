@@ -149,7 +149,9 @@ pub enum Command {
     #[command(after_help = "Examples:
   gdgroups plan
   gdgroups plan --detailed-exitcode        # exit 2 when there are changes
-  gdgroups plan --out plan.json --format markdown > plan.md   # for a pull request")]
+  gdgroups plan --out plan.json --format markdown > plan.md   # for a pull request
+  gdgroups plan --detailed-exitcode --format markdown --title drift   # a scheduled drift check
+  gdgroups plan --out plan.json --summary-file summary.txt     # plus one line for CI")]
     Plan(PlanArgs),
     /// Change the organization to match the groups file (or a saved plan).
     #[command(after_help = "Examples:
@@ -165,9 +167,11 @@ pub enum Command {
         after_help = "Example:\n  gdgroups dump -o groups.yaml && gdgroups plan   # shows no changes"
     )]
     Dump(DumpArgs),
-    /// Print the JSON Schema of groups.yaml.
-    #[command(after_help = "Example:\n  gdgroups schema > groups.schema.json")]
-    Schema,
+    /// Print the JSON Schema of groups.yaml (or, with --plan, of a saved plan).
+    #[command(after_help = "Examples:
+  gdgroups schema > groups.schema.json
+  gdgroups schema --plan > plan.schema.json   # for policy checks of plan.json")]
+    Schema(SchemaArgs),
     /// Run a local, in-memory GoodData user-group API to try gdgroups or test against.
     #[cfg(feature = "sandbox")]
     #[command(
@@ -300,6 +304,10 @@ pub struct PlanArgs {
     /// Save the plan (JSON) for `gdgroups apply PLAN` after review.
     #[arg(long, value_name = "PLAN")]
     pub out: Option<PathBuf>,
+    /// Also write the plan's summary and next step, one line, to this file (for a CI job
+    /// summary or a label step); written for a refused plan too.
+    #[arg(long, value_name = "FILE")]
+    pub summary_file: Option<PathBuf>,
     /// How to render the plan on stdout.
     #[command(flatten)]
     pub render: RenderArgs,
@@ -314,6 +322,38 @@ pub struct RenderArgs {
     /// Byte budget of the Markdown format (the GitHub comment limit by default).
     #[arg(long, value_name = "BYTES", default_value_t = crate::render::markdown::DEFAULT_MAX_BYTES, value_parser = parse_max_bytes)]
     pub max_bytes: usize,
+    /// Heading of the Markdown format: `plan` for a review, `drift` for a scheduled check
+    /// ("Live groups drifted from groups.yaml").
+    #[arg(long, value_enum, default_value_t = Title::Plan, value_name = "TITLE")]
+    pub title: Title,
+}
+
+/// Headings of the Markdown format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Title {
+    /// `gdgroups plan for <host>`: a plan under review.
+    #[default]
+    Plan,
+    /// `Live groups drifted from <file>`: the live groups changed outside gdgroups.
+    Drift,
+}
+
+impl Title {
+    /// The renderer's heading.
+    pub fn heading(self) -> crate::render::markdown::Heading {
+        match self {
+            Title::Plan => crate::render::markdown::Heading::Plan,
+            Title::Drift => crate::render::markdown::Heading::Drift,
+        }
+    }
+}
+
+/// `gdgroups schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The schema of a saved plan (`plan --out`, `--format json`) instead of groups.yaml.
+    #[arg(long)]
+    pub plan: bool,
 }
 
 /// A Markdown budget from 1 KB (room for the counts) to 1 GB.
@@ -611,7 +651,8 @@ mod tests {
                     !crate::render::markdown::render(
                         &doc(),
                         p.render.max_bytes,
-                        crate::render::Files::default()
+                        crate::render::Files::default(),
+                        p.render.title.heading(),
                     )
                     .is_empty()
                 );

@@ -122,10 +122,10 @@ fn a_plan_for_another_host_or_edited_by_hand_is_refused() {
     );
     env.write(
         "future.json",
-        &text.replace("\"format_version\": 1", "\"format_version\": 2"),
+        &text.replace("\"format_version\": 2", "\"format_version\": 3"),
     );
     let run = env.run(&["apply", "future.json"]).expect(1);
-    assert!(run.stderr.contains("format_version 2"), "{}", run.stderr);
+    assert!(run.stderr.contains("format_version 3"), "{}", run.stderr);
     env.write("corrupt.json", &text[..text.len() / 2]);
     let run = env.run(&["show", "corrupt.json"]).expect(1);
     assert!(run.stderr.contains("invalid JSON"), "{}", run.stderr);

@@ -100,8 +100,9 @@ pub async fn run(args: &ApplyArgs, ctx: &Ctx<'_>, cancel: &Cancel) -> Result<Exi
 /// approve it: nobody approves what they cannot see.
 fn show_plan(out: &Output, plan: &Plan, file: Option<&str>, asking: bool) {
     if !out.quiet || asking {
+        // No next step: this command is the next step.
         out.data(&render::human::render_fitted(
-            plan, out.color, out.width, file,
+            plan, out.color, out.width, file, None,
         ));
     }
 }

@@ -28,7 +28,7 @@ const EXIT_CODES: [(&str, &str); 7] = [
     ),
     (
         "4",
-        "Refused by a safety rule: a stale or edited plan, a delete threshold, a protected group, no approval, a file that would be overwritten. Nothing changed.",
+        "Refused by a safety rule: a stale or edited plan, a delete threshold, a protected group, no approval, a file that would be overwritten. Nothing changed. A refused plan is still printed, ending with what apply would need.",
     ),
     ("64", "Usage error: bad flags."),
     (

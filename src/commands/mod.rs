@@ -109,9 +109,21 @@ pub(crate) fn render_document(
             format!("{}\n", render::human::summary(&doc.plan, files.groups))
         }
         Format::Human => {
-            render::human::render_fitted(&doc.plan, out.color, out.width, files.groups)
+            let next = doc
+                .next_step
+                .as_ref()
+                .map(|next| render::next_step_text(next, &doc.plan, files.saved_plan));
+            render::human::render_fitted(
+                &doc.plan,
+                out.color,
+                out.width,
+                files.groups,
+                next.as_deref(),
+            )
         }
-        Format::Markdown => render::markdown::render(doc, args.max_bytes, files),
+        Format::Markdown => {
+            render::markdown::render(doc, args.max_bytes, files, args.title.heading())
+        }
         Format::Json => doc.to_json(),
     }
 }

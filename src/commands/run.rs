@@ -113,7 +113,7 @@ async fn command_future(command: &Command, ctx: &Ctx<'_>, cancel: &Cancel) -> Re
         Command::Show(args) => super::show::run(args, ctx),
         Command::Completions(args) => super::completions::completions(args, ctx),
         Command::Man(args) => super::man::run(args, ctx),
-        Command::Schema => super::schema::run(ctx),
+        Command::Schema(args) => super::schema::run(args, ctx),
         Command::Dump(args) => super::dump::run(args, ctx).await,
         Command::Plan(args) => super::plan::run(args, ctx).await,
         Command::Apply(args) => super::apply::run(args, ctx, cancel).await,

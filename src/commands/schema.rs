@@ -1,6 +1,8 @@
-//! `gdgroups schema`: print the JSON Schema of `groups.yaml`, for editors and CI checks.
+//! `gdgroups schema`: print the JSON Schema of `groups.yaml` (for editors and CI checks), or with
+//! `--plan` that of a saved plan (for policy checks of `plan.json`).
 
 use super::Ctx;
+use crate::cli::SchemaArgs;
 use crate::error::{Error, Exit};
 
 /// The schema as committed in `groups.schema.json`: pretty JSON with a final newline.
@@ -12,7 +14,11 @@ pub fn schema_text() -> String {
 }
 
 /// Runs `schema`.
-pub fn run(ctx: &Ctx<'_>) -> Result<Exit, Error> {
-    ctx.out.data(&schema_text());
+pub fn run(args: &SchemaArgs, ctx: &Ctx<'_>) -> Result<Exit, Error> {
+    if args.plan {
+        ctx.out.data(&crate::plan::schema::schema_text());
+    } else {
+        ctx.out.data(&schema_text());
+    }
     Ok(Exit::Success)
 }

@@ -7,11 +7,18 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::Plan;
+use super::{NextStep, Plan};
 use crate::live::{Live, hex};
 
-/// The `format_version` this gdgroups writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The `format_version` this gdgroups writes.
+///
+/// Version 2 added `next_step`. The hash covers every field, so a gdgroups that reads version 1
+/// would take a version-2 plan for a hand-edited one; the new number makes it say "make the
+/// plan again with this version" instead. Version 1 plans (no `next_step`) still read.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest `format_version` this gdgroups reads.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// Why a saved plan cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +42,10 @@ pub struct PlanDocument {
     /// The plan itself.
     #[serde(flatten)]
     pub plan: Plan,
+    /// What `apply` will need to carry the plan out, as computed with the safety rules and the
+    /// lock-out guard when the plan was made. Absent in version 1 plans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_step: Option<NextStep>,
     /// sha256 of the document without this field: a hand edit shows.
     pub plan_hash: String,
 }
@@ -46,10 +57,19 @@ impl PlanDocument {
             format_version: FORMAT_VERSION,
             gdgroups_version: crate::VERSION.to_string(),
             plan,
+            next_step: None,
             plan_hash: String::new(),
         };
         doc.plan_hash = doc.content_hash();
         doc
+    }
+
+    /// The document with its next step (see [`super::next_step`]), hashed again.
+    #[must_use]
+    pub fn with_next_step(mut self, next_step: NextStep) -> Self {
+        self.next_step = Some(next_step);
+        self.plan_hash = self.content_hash();
+        self
     }
 
     /// sha256 of the compact JSON of the document without `plan_hash`. It is serialized straight
@@ -63,6 +83,8 @@ impl PlanDocument {
             gdgroups_version: &'a str,
             #[serde(flatten)]
             plan: &'a Plan,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            next_step: Option<&'a NextStep>,
         }
         struct Hashing(Sha256);
         impl std::io::Write for Hashing {
@@ -79,6 +101,7 @@ impl PlanDocument {
             format_version: self.format_version,
             gdgroups_version: &self.gdgroups_version,
             plan: &self.plan,
+            next_step: self.next_step.as_ref(),
         };
         // Serializing these types into a writer that never fails cannot fail.
         let _ = serde_json::to_writer(&mut hashing, &unhashed);
@@ -102,10 +125,11 @@ impl PlanDocument {
             .get("format_version")
             .and_then(serde_json::Value::as_u64)
         {
-            Some(v) if v == u64::from(FORMAT_VERSION) => {}
+            Some(v)
+                if (u64::from(OLDEST_FORMAT_VERSION)..=u64::from(FORMAT_VERSION)).contains(&v) => {}
             Some(v) => {
                 return Err(Unreadable(format!(
-                    "{path} has format_version {v}, but this gdgroups ({}) reads version {FORMAT_VERSION}; make the plan again with this version",
+                    "{path} has format_version {v}, but this gdgroups ({}) reads versions {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}; make the plan again with this version",
                     crate::VERSION
                 )));
             }
@@ -341,7 +365,7 @@ mod tests {
                 .to_string()
                 .contains("changed after it was made")
         );
-        let future = text.replace("\"format_version\": 1", "\"format_version\": 99");
+        let future = text.replace("\"format_version\": 2", "\"format_version\": 99");
         assert!(
             PlanDocument::from_json("plan.json", &future)
                 .unwrap_err()
@@ -355,6 +379,32 @@ mod tests {
                 .contains("invalid JSON")
         );
         assert!(!text.contains("token"));
+    }
+
+    #[test]
+    fn the_next_step_is_hashed_and_version_1_plans_without_it_still_load() {
+        let live = Live::new([Group::new("a").with_name("A")]);
+        let doc = PlanDocument::new(plan_for(&live)).with_next_step(NextStep::ApplyReady);
+        let text = doc.to_json();
+        assert!(
+            text.contains(
+                "\"next_step\": {\n    \"status\": \"apply_ready\"\n  },\n  \"plan_hash\""
+            ),
+            "{text}"
+        );
+        assert_eq!(PlanDocument::from_json("plan.json", &text), Ok(doc.clone()));
+        let edited = text.replace("apply_ready", "nothing_to_apply");
+        assert!(matches!(
+            PlanDocument::from_json("plan.json", &edited),
+            Err(PlanFileError::Edited(_))
+        ));
+        // What gdgroups wrote before the next step: version 1, no such field.
+        let mut old = PlanDocument::new(plan_for(&live));
+        old.format_version = 1;
+        old.plan_hash = old.content_hash();
+        let old_text = old.to_json();
+        assert!(!old_text.contains("next_step"));
+        assert_eq!(PlanDocument::from_json("plan.json", &old_text), Ok(old));
     }
 
     #[test]

@@ -4,8 +4,10 @@
 mod access;
 mod compute;
 pub mod document;
+mod next;
 pub mod order;
 pub mod safety;
+pub mod schema;
 
 use std::collections::BTreeMap;
 
@@ -16,6 +18,7 @@ use crate::group::Group;
 
 pub use access::{AccessChange, Counts, Delta, LockOut, grants, lock_out};
 pub use compute::compute;
+pub use next::{NextStep, next_step};
 
 /// What a change does to one group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

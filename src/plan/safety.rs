@@ -5,6 +5,8 @@
 
 use std::collections::BTreeSet;
 
+use serde::{Deserialize, Serialize};
+
 use super::{Action, Plan};
 use crate::desired::Safety;
 
@@ -73,6 +75,36 @@ impl Thresholds {
         self.allowed_removals.extend(allowed.iter().cloned());
         self
     }
+
+    /// These thresholds with `flags` on top, as the command line gives them (an unparsable
+    /// value or an unknown flag is left out): what apply runs with when it is given the flags
+    /// of a plan's [`super::NextStep`].
+    #[must_use]
+    pub fn with_flags(mut self, flags: &[Flag]) -> Self {
+        for Flag { flag, value } in flags {
+            match flag.as_str() {
+                "--allow-delete" => {
+                    self.allowed.insert(value.clone());
+                }
+                "--allow-removal" => {
+                    self.allowed_removals.insert(value.clone());
+                }
+                "--max-deletes" => self.max_deletes = value.parse().ok().or(self.max_deletes),
+                "--max-delete-percent" => {
+                    self.max_delete_percent = value.parse().unwrap_or(self.max_delete_percent);
+                }
+                "--max-member-removals" => {
+                    self.max_member_removals = value.parse().ok().or(self.max_member_removals);
+                }
+                "--max-member-removal-percent" => {
+                    self.max_member_removal_percent =
+                        value.parse().unwrap_or(self.max_member_removal_percent);
+                }
+                _ => {}
+            }
+        }
+        self
+    }
 }
 
 /// The lock-out guard as a refusal: `Err` with what would be lost when, after the plan, the
@@ -82,24 +114,144 @@ pub fn lock_out(plan: &Plan, live: &crate::live::Live) -> Result<(), String> {
     super::lock_out(plan, live).map_err(|l| l.message())
 }
 
+/// A threshold of the file (`safety:`) or of a flag that a plan can go over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// `safety.max_deletes` / `--max-deletes`.
+    MaxDeletes,
+    /// `safety.max_delete_percent` / `--max-delete-percent`.
+    MaxDeletePercent,
+    /// `safety.max_member_removals` / `--max-member-removals`.
+    MaxMemberRemovals,
+    /// `safety.max_member_removal_percent` / `--max-member-removal-percent`.
+    MaxMemberRemovalPercent,
+    /// The lock-out guard: no flag overrides it.
+    LockOut,
+}
+
+impl Rule {
+    /// Every rule.
+    pub const ALL: [Rule; 5] = [
+        Rule::MaxDeletes,
+        Rule::MaxDeletePercent,
+        Rule::MaxMemberRemovals,
+        Rule::MaxMemberRemovalPercent,
+        Rule::LockOut,
+    ];
+
+    /// How the rule is named to people: the file's key and the flag, or `the lock-out guard`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Rule::MaxDeletes => "safety.max_deletes / --max-deletes",
+            Rule::MaxDeletePercent => "safety.max_delete_percent / --max-delete-percent",
+            Rule::MaxMemberRemovals => "safety.max_member_removals / --max-member-removals",
+            Rule::MaxMemberRemovalPercent => {
+                "safety.max_member_removal_percent / --max-member-removal-percent"
+            }
+            Rule::LockOut => "the lock-out guard",
+        }
+    }
+}
+
+/// One command-line flag with its value, such as `--allow-delete legacy`: what apply needs to
+/// carry a plan out past a threshold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flag {
+    /// The flag, `--allow-delete`.
+    pub flag: String,
+    /// Its value, `legacy`.
+    pub value: String,
+}
+
+impl Flag {
+    fn new(flag: &str, value: &impl ToString) -> Self {
+        Self {
+            flag: flag.to_string(),
+            value: value.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Flag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.flag, self.value)
+    }
+}
+
+/// The flags a next step may name: the approvals and limits of `plan` and `apply`.
+pub const APPROVAL_FLAGS: [&str; 6] = [
+    "--allow-delete",
+    "--allow-removal",
+    "--max-deletes",
+    "--max-delete-percent",
+    "--max-member-removals",
+    "--max-member-removal-percent",
+];
+
+/// Up to this many deletes (or groups losing members) are approved one by one
+/// (`--allow-delete ID`); beyond it, the suggestion is to raise the limit, so the next step of a
+/// plan deleting thousands stays one line.
+pub const APPROVE_BY_ID_MAX: usize = 10;
+
+/// A threshold a plan goes over: the rule, the refusal (with what to do), and the flags that
+/// would let it through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// The rule.
+    pub rule: Rule,
+    /// The refusal as printed: the rule, the numbers, the flags that override it.
+    pub message: String,
+    /// Flags that approve exactly what goes over (or raise the limit, for many groups).
+    pub approve: Vec<Flag>,
+}
+
 /// `Err` with the rule and the flag that overrides it when the plan deletes too much, or holds
 /// deletes because the bootstrap group is unknown.
 pub fn check(plan: &Plan, thresholds: &Thresholds) -> Result<(), String> {
-    let unknown = plan
-        .changes
+    if let Some(message) = unknown_bootstrap(plan) {
+        return Err(message);
+    }
+    match violations(plan, thresholds).into_iter().next() {
+        Some(violation) => Err(violation.message),
+        None => Ok(()),
+    }
+}
+
+/// Deletes held because the organization's bootstrap group is unknown.
+pub fn held_for_unknown_bootstrap(plan: &Plan) -> usize {
+    plan.changes
         .iter()
         .filter(|c| c.held.as_deref() == Some(super::UNKNOWN_BOOTSTRAP))
-        .count();
-    if unknown > 0 {
-        let deletes = if unknown == 1 {
-            "the delete".to_string()
-        } else {
-            format!("any of the {unknown} deletes")
-        };
-        return Err(format!(
-            "the organization's bootstrap group is unknown (the server did not say which group it is), and {deletes} could be it: every delete is held, and the plan is refused. Name it with --bootstrap-group ID, or list it under `protected:` in the file; or pass --no-delete to apply the rest without deletes"
-        ));
+        .count()
+}
+
+/// The refusal of a plan holding deletes because the bootstrap group is unknown.
+fn unknown_bootstrap(plan: &Plan) -> Option<String> {
+    let unknown = held_for_unknown_bootstrap(plan);
+    if unknown == 0 {
+        return None;
     }
+    let deletes = if unknown == 1 {
+        "the delete".to_string()
+    } else {
+        format!("any of the {unknown} deletes")
+    };
+    Some(format!(
+        "the organization's bootstrap group is unknown (the server did not say which group it is), and {deletes} could be it: every delete is held, and the plan is refused. Name it with --bootstrap-group ID, or list it under `protected:` in the file; or pass --no-delete to apply the rest without deletes"
+    ))
+}
+
+/// Every threshold the plan goes over, deletes first (the absolute cap, then the percentage),
+/// then member removals (the total, then the share of a group): the first is what [`check`]
+/// refuses with.
+pub fn violations(plan: &Plan, thresholds: &Thresholds) -> Vec<Violation> {
+    let mut found = delete_violations(plan, thresholds);
+    found.extend(removal_violations(plan, thresholds));
+    found
+}
+
+fn delete_violations(plan: &Plan, thresholds: &Thresholds) -> Vec<Violation> {
     let counted: Vec<&str> = plan
         .actionable()
         .filter(|c| c.action == Action::Delete && !thresholds.allowed.contains(&c.id))
@@ -107,30 +259,49 @@ pub fn check(plan: &Plan, thresholds: &Thresholds) -> Result<(), String> {
         .collect();
     let n = counted.len() as u64;
     let approve = "approve exactly these deletes with --allow-delete ID (repeatable), or hold all deletes with --no-delete";
+    let by_id = || -> Option<Vec<Flag>> {
+        (counted.len() <= APPROVE_BY_ID_MAX).then(|| {
+            counted
+                .iter()
+                .map(|id| Flag::new("--allow-delete", id))
+                .collect()
+        })
+    };
+    let mut found = Vec::new();
     if let Some(max) = thresholds.max_deletes
         && n > max
     {
-        return Err(format!(
-            "refusing to delete {n} groups: more than the limit of {max} (safety.max_deletes / --max-deletes). Review the deletes, then raise the limit with --max-deletes {n}, or {approve}"
-        ));
+        found.push(Violation {
+            rule: Rule::MaxDeletes,
+            message: format!(
+                "refusing to delete {n} groups: more than the limit of {max} (safety.max_deletes / --max-deletes). Review the deletes, then raise the limit with --max-deletes {n}, or {approve}"
+            ),
+            approve: by_id().unwrap_or_else(|| vec![Flag::new("--max-deletes", &n)]),
+        });
     }
     let managed = plan.summary.managed;
     if managed >= PERCENT_RULE_MIN_GROUPS {
         #[allow(clippy::cast_precision_loss)]
         let percent = n as f64 * 100.0 / managed as f64;
         if percent > thresholds.max_delete_percent {
-            return Err(format!(
-                "refusing to delete {n} of {managed} managed groups ({percent:.0} %): more than {}% (safety.max_delete_percent / --max-delete-percent). Review the deletes, then raise the limit with --max-delete-percent {}, or {approve}",
-                thresholds.max_delete_percent,
-                percent.ceil()
-            ));
+            found.push(Violation {
+                rule: Rule::MaxDeletePercent,
+                message: format!(
+                    "refusing to delete {n} of {managed} managed groups ({percent:.0} %): more than {}% (safety.max_delete_percent / --max-delete-percent). Review the deletes, then raise the limit with --max-delete-percent {}, or {approve}",
+                    thresholds.max_delete_percent,
+                    percent.ceil()
+                ),
+                approve: by_id().unwrap_or_else(|| {
+                    vec![Flag::new("--max-delete-percent", &percent.ceil())]
+                }),
+            });
         }
     }
-    check_removals(plan, thresholds)
+    found
 }
 
 /// The member-removal thresholds: a total cap, and a cap per group in percent of its members.
-fn check_removals(plan: &Plan, thresholds: &Thresholds) -> Result<(), String> {
+fn removal_violations(plan: &Plan, thresholds: &Thresholds) -> Vec<Violation> {
     // (group, removed, live members), approved groups left out.
     let removals: Vec<(&str, usize, usize)> = plan
         .actionable()
@@ -151,23 +322,37 @@ fn check_removals(plan: &Plan, thresholds: &Thresholds) -> Result<(), String> {
             flags.join(" ")
         )
     };
+    let by_id = |ids: &[&str]| -> Option<Vec<Flag>> {
+        (ids.len() <= APPROVE_BY_ID_MAX).then(|| {
+            ids.iter()
+                .map(|id| Flag::new("--allow-removal", id))
+                .collect()
+        })
+    };
+    let mut found = Vec::new();
     let total: usize = removals.iter().map(|(_, n, _)| n).sum();
     if let Some(max) = thresholds.max_member_removals
         && total as u64 > max
     {
         let ids: Vec<&str> = removals.iter().map(|(id, _, _)| *id).collect();
-        return Err(format!(
-            "refusing to remove {total} members from groups: more than the limit of {max} (safety.max_member_removals / --max-member-removals). Review the removals (a `members:` list that lost entries in a merge looks like this), then raise the limit with --max-member-removals {total}, or {}",
-            approve(&ids)
-        ));
+        found.push(Violation {
+            rule: Rule::MaxMemberRemovals,
+            message: format!(
+                "refusing to remove {total} members from groups: more than the limit of {max} (safety.max_member_removals / --max-member-removals). Review the removals (a `members:` list that lost entries in a merge looks like this), then raise the limit with --max-member-removals {total}, or {}",
+                approve(&ids)
+            ),
+            approve: by_id(&ids)
+                .unwrap_or_else(|| vec![Flag::new("--max-member-removals", &total)]),
+        });
     }
+    #[allow(clippy::cast_precision_loss)]
+    let percent = |removed: usize, live: usize| removed as f64 * 100.0 / live as f64;
     let too_many: Vec<(&str, usize, usize)> = removals
         .iter()
         .copied()
         .filter(|(_, removed, live)| {
-            #[allow(clippy::cast_precision_loss)]
-            let percent = *removed as f64 * 100.0 / *live as f64;
-            *live >= PERCENT_RULE_MIN_MEMBERS && percent > thresholds.max_member_removal_percent
+            *live >= PERCENT_RULE_MIN_MEMBERS
+                && percent(*removed, *live) > thresholds.max_member_removal_percent
         })
         .collect();
     if !too_many.is_empty() {
@@ -176,14 +361,24 @@ fn check_removals(plan: &Plan, thresholds: &Thresholds) -> Result<(), String> {
             .map(|(id, removed, live)| format!("{id} loses {removed} of {live}"))
             .collect();
         let ids: Vec<&str> = too_many.iter().map(|(id, _, _)| *id).collect();
-        return Err(format!(
-            "refusing to remove more than {}% of a group's members ({}) (safety.max_member_removal_percent / --max-member-removal-percent). Review the removals (a `members:` list that lost entries in a merge looks like this), then {}",
-            thresholds.max_member_removal_percent,
-            crate::plan::document::list(&listed, 10),
-            approve(&ids)
-        ));
+        let highest = too_many
+            .iter()
+            .map(|(_, removed, live)| percent(*removed, *live))
+            .fold(0.0_f64, f64::max);
+        found.push(Violation {
+            rule: Rule::MaxMemberRemovalPercent,
+            message: format!(
+                "refusing to remove more than {}% of a group's members ({}) (safety.max_member_removal_percent / --max-member-removal-percent). Review the removals (a `members:` list that lost entries in a merge looks like this), then {}",
+                thresholds.max_member_removal_percent,
+                crate::plan::document::list(&listed, 10),
+                approve(&ids)
+            ),
+            approve: by_id(&ids).unwrap_or_else(|| {
+                vec![Flag::new("--max-member-removal-percent", &highest.ceil())]
+            }),
+        });
     }
-    Ok(())
+    found
 }
 
 #[cfg(test)]

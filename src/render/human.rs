@@ -13,9 +13,23 @@ const INLINE_DIFF_MIN: usize = 24;
 
 /// Renders the plan for a terminal `width` columns wide: longer lines wrap at spaces, indented
 /// under their start. `None` (a pipe, a file, CI) leaves lines whole. `file` is the groups
-/// file the plan was made from, when known.
-pub fn render_fitted(plan: &Plan, color: bool, width: Option<usize>, file: Option<&str>) -> String {
-    let text = render(plan, color, file);
+/// file the plan was made from, when known. `next_step` (the words of
+/// [`super::next_step_text`]) ends the plan on a `Next step:` line.
+pub fn render_fitted(
+    plan: &Plan,
+    color: bool,
+    width: Option<usize>,
+    file: Option<&str>,
+    next_step: Option<&str>,
+) -> String {
+    let mut text = render(plan, color, file);
+    if let Some(next) = next_step {
+        let _ = writeln!(
+            text,
+            "{} {next}",
+            Styles::new(color).bold.apply_to("Next step:")
+        );
+    }
     match width {
         Some(width) if width >= 40 => fit(&text, width),
         _ => text,
@@ -413,10 +427,17 @@ pub(crate) mod tests {
     fn long_lines_wrap_to_the_terminal() {
         let mut plan = example();
         plan.notes = vec![Note { id: "legacy".into(), text: "looks like a rename to `marketing` (the same name): ids are immutable, so members and permissions of `legacy` will be lost".into() }];
-        let text = render_fitted(&plan, true, Some(60), None);
+        let next = "apply needs `--allow-delete legacy`, as the plan goes over safety.max_deletes / --max-deletes.";
+        let text = render_fitted(&plan, true, Some(60), None, Some(next));
         for line in text.lines() {
             assert!(console::measure_text_width(line) <= 60, "{line:?}");
         }
+        assert!(
+            console::strip_ansi_codes(&text).ends_with(
+                "\nNext step: apply needs `--allow-delete legacy`, as the plan\n    goes over safety.max_deletes / --max-deletes.\n"
+            ),
+            "{text}"
+        );
         let stripped = console::strip_ansi_codes(&text).to_string();
         assert!(
             stripped
@@ -424,7 +445,7 @@ pub(crate) mod tests {
             "{stripped}"
         );
         assert_eq!(
-            render_fitted(&plan, false, None, None),
+            render_fitted(&plan, false, None, None, None),
             render(&plan, false, None)
         );
     }

@@ -24,9 +24,21 @@ enum Detail {
     Counts,
 }
 
+/// The heading of a Markdown plan: what the text is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Heading {
+    /// `gdgroups plan for <host>`: a plan under review (a pull-request comment).
+    #[default]
+    Plan,
+    /// `Live groups drifted from groups.yaml`: a scheduled run found the live groups changed
+    /// outside gdgroups (an issue opened by CI).
+    Drift,
+}
+
 /// Renders the plan within `max_bytes` (unless even the counts and ids exceed it). A shortened
-/// rendering points to `files.saved_plan` for the whole plan.
-pub fn render(doc: &PlanDocument, max_bytes: usize, files: Files<'_>) -> String {
+/// rendering points to `files.saved_plan` for the whole plan. Every level ends with the plan's
+/// next step, when it has one.
+pub fn render(doc: &PlanDocument, max_bytes: usize, files: Files<'_>, heading: Heading) -> String {
     let mut text = String::new();
     for detail in [
         Detail::Full,
@@ -34,7 +46,7 @@ pub fn render(doc: &PlanDocument, max_bytes: usize, files: Files<'_>) -> String 
         Detail::Destructive,
         Detail::Counts,
     ] {
-        text = render_at(doc, detail, files.saved_plan);
+        text = render_at(doc, detail, files, heading);
         if text.len() <= max_bytes {
             break;
         }
@@ -69,13 +81,32 @@ fn memberships_lost(deletes: &[&Change]) -> String {
     }
 }
 
-fn render_at(doc: &PlanDocument, detail: Detail, saved_plan: Option<&str>) -> String {
+fn render_at(doc: &PlanDocument, detail: Detail, files: Files<'_>, heading: Heading) -> String {
+    let saved_plan = files.saved_plan;
     let plan = &doc.plan;
     let s = &plan.summary;
     let mut out = String::new();
     let _ = writeln!(out, "{MARKER}");
-    let _ = writeln!(out, "### gdgroups plan for `{}`\n", plan.host);
-    if !s.has_changes() && s.held == 0 {
+    let changed = s.has_changes() || s.held > 0;
+    match heading {
+        Heading::Plan => {
+            let _ = writeln!(out, "### gdgroups plan for `{}`\n", plan.host);
+        }
+        Heading::Drift => {
+            let file = files.groups.unwrap_or("the groups file");
+            if changed {
+                let _ = writeln!(out, "### Live groups drifted from {file}\n");
+                let _ = writeln!(
+                    out,
+                    "The user groups of `{}` differ from {file}: someone changed them outside gdgroups, or a merged change was not applied. Applying this plan puts them back as {file} says; to keep a change instead, add it to {file}.\n",
+                    plan.host
+                );
+            } else {
+                let _ = writeln!(out, "### Live groups match {file}\n");
+            }
+        }
+    }
+    if !changed {
         let _ = writeln!(out, "**No changes.** Live groups match the groups file.\n");
     }
     let _ = writeln!(
@@ -193,6 +224,13 @@ fn render_at(doc: &PlanDocument, detail: Detail, saved_plan: Option<&str>) -> St
     }
     if detail != Detail::Full && !plan.changes.is_empty() {
         shortened(detail, s, saved_plan, &mut out);
+    }
+    if let Some(next) = &doc.next_step {
+        let _ = writeln!(
+            out,
+            "**Next step:** {}\n",
+            super::next_step_text(next, plan, saved_plan)
+        );
     }
     let _ = writeln!(
         out,
@@ -381,7 +419,7 @@ mod tests {
                     .with_parents(["analysts"]),
             ],
         );
-        let mut text = render(&d, DEFAULT_MAX_BYTES, Files::default());
+        let mut text = render(&d, DEFAULT_MAX_BYTES, Files::default(), Heading::Plan);
         text = text.replace(&d.plan_hash, "HASH");
         insta::assert_snapshot!(text);
     }
@@ -397,7 +435,7 @@ mod tests {
         let d = doc(&live, &want);
         assert_eq!(d.plan.changes.len(), 2000);
         for budget in [DEFAULT_MAX_BYTES, 40_000] {
-            let text = render(&d, budget, Files::default());
+            let text = render(&d, budget, Files::default(), Heading::Plan);
             assert!(text.len() <= budget, "{} > {budget}", text.len());
             assert!(text.starts_with(MARKER));
             assert!(
@@ -411,12 +449,12 @@ mod tests {
                 );
             }
         }
-        let tight = render(&d, 40_000, Files::default());
+        let tight = render(&d, 40_000, Files::default(), Heading::Plan);
         assert!(
             tight.contains("Deleted: `old-0000`"),
             "degrades to counts and delete ids"
         );
-        let full = render(&d, 10_000_000, Files::default());
+        let full = render(&d, 10_000_000, Files::default(), Heading::Plan);
         assert!(full.contains("+     name     \"New group number 999\""));
     }
 
@@ -424,7 +462,8 @@ mod tests {
     fn members_and_permissions_in_full_and_their_removals_at_every_level() {
         let plan = crate::render::human::tests::access_plan();
         let d = PlanDocument::new(plan);
-        let full = render(&d, DEFAULT_MAX_BYTES, Files::default()).replace(&d.plan_hash, "HASH");
+        let full = render(&d, DEFAULT_MAX_BYTES, Files::default(), Heading::Plan)
+            .replace(&d.plan_hash, "HASH");
         insta::assert_snapshot!(full);
         let destructive = [
             "-     members       - dave",
@@ -435,13 +474,13 @@ mod tests {
         }
         assert!(full.contains("| 2 | 1 | 4 | 1 |"), "{full}");
         for detail in [Detail::OneLine, Detail::Destructive] {
-            let text = render_at(&d, detail, None);
+            let text = render_at(&d, detail, Files::default(), Heading::Plan);
             for line in destructive {
                 assert!(text.contains(line), "{line} dropped at {detail:?}:\n{text}");
             }
             assert!(!text.contains("+     members"), "additions go first");
         }
-        let counts = render_at(&d, Detail::Counts, None);
+        let counts = render_at(&d, Detail::Counts, Files::default(), Heading::Plan);
         assert!(
             counts.contains(
                 "Removed or revoked: `analysts`: members - dave; workspaces finance - ANALYZE (no access left)"
@@ -474,16 +513,20 @@ mod tests {
             groups: None,
             saved_plan: Some("out/plan.json"),
         };
-        let full = render(&d, usize::MAX, saved);
+        let full = render(&d, usize::MAX, saved, Heading::Plan);
         assert!(!full.contains("Shortened"), "nothing was left out");
         let mut budget = full.len();
         for detail in [Detail::OneLine, Detail::Destructive, Detail::Counts] {
-            let text = render_at(&d, detail, saved.saved_plan);
+            let text = render_at(&d, detail, saved, Heading::Plan);
             assert!(
                 text.len() < budget,
                 "{detail:?} is shorter than the level before"
             );
-            assert_eq!(render(&d, text.len(), saved), text, "{detail:?} is chosen");
+            assert_eq!(
+                render(&d, text.len(), saved, Heading::Plan),
+                text,
+                "{detail:?} is chosen"
+            );
             budget = text.len();
             assert!(
                 text.contains("> Shortened to fit the size limit: ")
@@ -496,7 +539,7 @@ mod tests {
                 }
             }
         }
-        let unsaved = render_at(&d, Detail::Counts, None);
+        let unsaved = render_at(&d, Detail::Counts, Files::default(), Heading::Plan);
         assert!(
             unsaved.contains("`gdgroups show plan.json` after `gdgroups plan --out plan.json`"),
             "{unsaved}"
@@ -504,10 +547,54 @@ mod tests {
     }
 
     #[test]
+    fn every_level_ends_with_the_next_step_and_the_drift_title_keeps_the_budget() {
+        use crate::plan::NextStep;
+        use crate::plan::safety::{Flag, Rule};
+        let live: Vec<Group> = (0..400)
+            .map(|i| Group::new(format!("old-{i:03}")).with_name(format!("Old group {i}")))
+            .collect();
+        let d = doc(&live, &[Group::new("keep")]).with_next_step(NextStep::ApplyNeedsFlags {
+            flags: vec![Flag {
+                flag: "--max-delete-percent".into(),
+                value: "100".into(),
+            }],
+            rules: vec![Rule::MaxDeletePercent],
+        });
+        let files = Files {
+            groups: Some("groups.yaml"),
+            saved_plan: Some("plan.json"),
+        };
+        let next = "**Next step:** apply needs `--max-delete-percent 100`, as the plan goes over safety.max_delete_percent / --max-delete-percent: `gdgroups apply plan.json --max-delete-percent 100`.\n\n<sub>Plan hash";
+        for detail in [
+            Detail::Full,
+            Detail::OneLine,
+            Detail::Destructive,
+            Detail::Counts,
+        ] {
+            for heading in [Heading::Plan, Heading::Drift] {
+                let text = render_at(&d, detail, files, heading);
+                assert!(text.contains(next), "{detail:?} {heading:?}:\n{text}");
+            }
+        }
+        let drift = render(&d, 8_000, files, Heading::Drift);
+        assert!(drift.len() <= 8_000, "{}", drift.len());
+        assert!(
+            drift.starts_with(&format!(
+                "{MARKER}\n### Live groups drifted from groups.yaml\n\nThe user groups of `https://acme.example.com` differ from groups.yaml"
+            )),
+            "{drift}"
+        );
+        assert!(drift.contains(next) && drift.contains("old-399"), "{drift}");
+        // Without a next step (a plan saved before there was one) nothing is made up.
+        let old = doc(&live, &[Group::new("keep")]);
+        assert!(!render(&old, DEFAULT_MAX_BYTES, files, Heading::Plan).contains("Next step"));
+    }
+
+    #[test]
     fn unknown_member_counts_are_not_shown_as_zero() {
         let mut d = doc(&[Group::new("a"), Group::new("b")], &[]);
         let warning = |d: &PlanDocument| {
-            render(d, DEFAULT_MAX_BYTES, Files::default())
+            render(d, DEFAULT_MAX_BYTES, Files::default(), Heading::Plan)
                 .lines()
                 .find(|l| l.contains("This plan **deletes"))
                 .expect("warning")

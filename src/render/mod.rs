@@ -5,7 +5,7 @@ pub mod markdown;
 
 use std::fmt::Write as _;
 
-use crate::plan::{Impact, Plan};
+use crate::plan::{Impact, NextStep, Plan};
 
 /// Files a rendering can name, so the reader knows where the plan came from and where to see all
 /// of it.
@@ -44,6 +44,64 @@ pub fn summary_line(plan: &Plan) -> String {
         summary.unchanged, summary.ignored, summary.protected
     );
     line
+}
+
+/// The next step in words, one line, after `Next step: `: what `apply` will need (see
+/// [`NextStep`]). With a saved plan, the command that carries it out.
+pub fn next_step_text(next: &NextStep, plan: &Plan, saved_plan: Option<&str>) -> String {
+    let text = match next {
+        NextStep::NothingToApply => match plan.summary.held {
+            0 => "nothing to apply.".to_string(),
+            1 => "nothing to apply; the held delete is not carried out.".to_string(),
+            n => format!("nothing to apply; the {n} held deletes are not carried out."),
+        },
+        NextStep::ApplyReady => match saved_plan {
+            Some(path) => format!("apply is ready: `gdgroups apply {path}`."),
+            None => "apply is ready; no safety flag is needed.".to_string(),
+        },
+        NextStep::ApplyNeedsFlags { flags, rules } => {
+            let flags: Vec<String> = flags.iter().map(ToString::to_string).collect();
+            let flags = flags.join(" ");
+            let rules: Vec<&str> = rules.iter().map(|r| r.label()).collect();
+            let over = rules.join(" and ");
+            match saved_plan {
+                Some(path) => format!(
+                    "apply needs `{flags}`, as the plan goes over {over}: `gdgroups apply {path} {flags}`."
+                ),
+                None => format!("apply needs `{flags}`, as the plan goes over {over}."),
+            }
+        }
+        NextStep::Refused { rule, reason } => {
+            let reason = reason.trim_end_matches('.');
+            match rule {
+                crate::plan::safety::Rule::LockOut => {
+                    format!("refused by the lock-out guard, which no flag overrides: {reason}.")
+                }
+                rule => format!("refused by {}: {reason}.", rule.label()),
+            }
+        }
+        NextStep::BootstrapUnknown { held } => {
+            let deletes = if *held == 1 {
+                "the delete is".to_string()
+            } else {
+                format!("the {held} deletes are")
+            };
+            format!(
+                "held: the organization's bootstrap group is unknown, so {deletes} held and apply refuses the plan. Plan again with `--bootstrap-group ID` (or list the group under `protected:`), or with `--no-delete`."
+            )
+        }
+    };
+    // One line, whatever a reason holds: it ends a plan and fills a summary file.
+    text.replace('\n', " ")
+}
+
+/// The `--summary-file` line: the plan's summary and its next step, one line.
+pub fn summary_file_line(plan: &Plan, next: &NextStep, files: Files<'_>) -> String {
+    format!(
+        "{} Next step: {}\n",
+        human::summary(plan, files.groups),
+        next_step_text(next, plan, files.saved_plan)
+    )
 }
 
 /// What a delete costs, in words: `3 members lose this group; a, b lose it as a parent`.
@@ -218,4 +276,93 @@ pub fn access_summary(summary: &crate::plan::Summary) -> String {
         ));
     }
     parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::safety::{Flag, Rule};
+
+    fn plan(held: usize) -> Plan {
+        let mut plan = crate::render::human::tests::access_plan();
+        plan.summary.held = held;
+        plan
+    }
+
+    #[test]
+    fn each_next_step_in_words() {
+        let flags = NextStep::ApplyNeedsFlags {
+            flags: vec![
+                Flag {
+                    flag: "--allow-delete".into(),
+                    value: "a".into(),
+                },
+                Flag {
+                    flag: "--allow-removal".into(),
+                    value: "b".into(),
+                },
+            ],
+            rules: vec![Rule::MaxDeletes, Rule::MaxMemberRemovalPercent],
+        };
+        let cases = [
+            (NextStep::NothingToApply, 0, None, "nothing to apply."),
+            (
+                NextStep::NothingToApply,
+                2,
+                None,
+                "nothing to apply; the 2 held deletes are not carried out.",
+            ),
+            (
+                NextStep::ApplyReady,
+                0,
+                Some("out/plan.json"),
+                "apply is ready: `gdgroups apply out/plan.json`.",
+            ),
+            (
+                NextStep::ApplyReady,
+                0,
+                None,
+                "apply is ready; no safety flag is needed.",
+            ),
+            (
+                flags.clone(),
+                0,
+                None,
+                "apply needs `--allow-delete a --allow-removal b`, as the plan goes over safety.max_deletes / --max-deletes and safety.max_member_removal_percent / --max-member-removal-percent.",
+            ),
+            (
+                flags,
+                0,
+                Some("plan.json"),
+                "apply needs `--allow-delete a --allow-removal b`, as the plan goes over safety.max_deletes / --max-deletes and safety.max_member_removal_percent / --max-member-removal-percent: `gdgroups apply plan.json --allow-delete a --allow-removal b`.",
+            ),
+            (
+                NextStep::Refused {
+                    rule: Rule::LockOut,
+                    reason: "refusing a plan that\nlocks you out.".into(),
+                },
+                0,
+                None,
+                "refused by the lock-out guard, which no flag overrides: refusing a plan that locks you out.",
+            ),
+            (
+                NextStep::Refused {
+                    rule: Rule::MaxDeletes,
+                    reason: "refusing to delete 4 groups".into(),
+                },
+                0,
+                None,
+                "refused by safety.max_deletes / --max-deletes: refusing to delete 4 groups.",
+            ),
+            (
+                NextStep::BootstrapUnknown { held: 1 },
+                1,
+                None,
+                "held: the organization's bootstrap group is unknown, so the delete is held and apply refuses the plan. Plan again with `--bootstrap-group ID` (or list the group under `protected:`), or with `--no-delete`.",
+            ),
+        ];
+        for (next, held, saved, words) in cases {
+            assert_eq!(next_step_text(&next, &plan(held), saved), words, "{next:?}");
+        }
+    }
 }

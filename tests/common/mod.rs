@@ -1,4 +1,9 @@
 //! The harness: a sandbox on a free port, a temporary directory, and the real binary.
+//!
+//! Every plan a run saves (`--out`) or prints as JSON is checked against the plan schema
+//! (`gdgroups schema --plan`), so the schema cannot fall behind what gdgroups writes.
+
+pub mod schema;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -141,11 +146,56 @@ pub fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         command.env(k, v);
     }
     let output = command.output().expect("binary runs");
-    Run {
+    let run = Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    check_plans(dir, args, &run);
+    run
+}
+
+/// Validates the plans a run wrote against the plan schema: the `--out` file of a plan that
+/// succeeded, and the JSON a `plan` or `show` printed with `--format json`.
+#[track_caller]
+pub fn check_plans(dir: &Path, args: &[&str], run: &Run) {
+    const COMMANDS: [&str; 9] = [
+        "validate",
+        "plan",
+        "apply",
+        "show",
+        "dump",
+        "schema",
+        "sandbox",
+        "completions",
+        "man",
+    ];
+    let command = args.iter().find(|a| COMMANDS.contains(a));
+    if command == Some(&"plan")
+        && matches!(run.code, 0 | 2)
+        && let Some(out) = flag_value(args, "--out")
+    {
+        let path = dir.join(out);
+        let text = fs_err::read_to_string(&path).expect("plan --out wrote the plan");
+        schema::assert_valid_plan(&format!("the plan saved by {args:?}"), &text);
     }
+    if matches!(command, Some(&"plan" | &"show"))
+        && flag_value(args, "--format") == Some("json")
+        && !run.stdout.is_empty()
+    {
+        schema::assert_valid_plan(&format!("the JSON printed by {args:?}"), &run.stdout);
+    }
+}
+
+/// The value of `--flag VALUE` or `--flag=VALUE`.
+fn flag_value<'a>(args: &[&'a str], flag: &str) -> Option<&'a str> {
+    args.iter().enumerate().find_map(|(i, a)| {
+        if *a == flag {
+            args.get(i + 1).copied()
+        } else {
+            a.strip_prefix(flag)?.strip_prefix('=')
+        }
+    })
 }
 
 /// Replaces the sandbox's port so snapshots are stable.
