@@ -6,7 +6,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{Answer, call, get, start_organization, start_recorded};
+use super::{Answer, call, get, ids, start_organization, start_recorded};
 use crate::access::{Access, Assignee, DataSourcePermission, WorkspaceAccess, WorkspacePermission};
 use crate::group::Group;
 use crate::{Sandbox, SandboxConfig};
@@ -62,15 +62,6 @@ async fn raw_status(sandbox: &Sandbox, authorization: &str) -> u16 {
         .nth(1)
         .and_then(|code| code.parse().ok())
         .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"))
-}
-
-fn ids(body: &Value) -> Vec<&str> {
-    body["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .map(|item| item["id"].as_str().expect("id"))
-        .collect()
 }
 
 fn management_ids(body: &Value) -> Vec<&str> {

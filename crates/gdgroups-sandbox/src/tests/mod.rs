@@ -171,6 +171,16 @@ pub(super) async fn get(sandbox: &Sandbox, path: &str) -> Answer {
 }
 
 /// A `JsonApiUserGroupInDocument`.
+/// The ids of a listing's `data`, in order.
+pub(super) fn ids(body: &Value) -> Vec<&str> {
+    body["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|item| item["id"].as_str().expect("id"))
+        .collect()
+}
+
 pub(super) fn group_doc(id: &str, name: Option<&str>, parents: Option<&[&str]>) -> Value {
     let mut data = serde_json::json!({"id": id, "type": "userGroup"});
     if let Some(name) = name {

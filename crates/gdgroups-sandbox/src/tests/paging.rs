@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{get, start, start_recorded};
+use super::{get, ids, start, start_recorded};
 use crate::group::Group;
 use crate::{SandboxConfig, SeedGroup};
 
@@ -18,15 +18,6 @@ async fn thousand(max_page_size: Option<usize>) -> crate::Sandbox {
         ..SandboxConfig::default()
     })
     .await
-}
-
-fn ids(body: &Value) -> Vec<String> {
-    body["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .map(|item| item["id"].as_str().expect("id").to_string())
-        .collect()
 }
 
 #[tokio::test]
@@ -53,7 +44,7 @@ async fn capped_size_meta_and_next_on_every_page() {
                 page + 1
             )
         );
-        seen.extend(ids(&body));
+        seen.extend(ids(&body).into_iter().map(str::to_string));
     }
     let all: Vec<String> = sandbox.groups().into_iter().map(|g| g.id).collect();
     assert_eq!(seen, all, "pages cover every group once, ascending");
@@ -232,7 +223,7 @@ async fn hundred_thousand_groups_page_quickly() {
     )
     .await
     .json();
-    assert_eq!(ids(&body).first().map(String::as_str), Some("g099979"));
+    assert_eq!(ids(&body).first().copied(), Some("g099979"));
     assert_eq!(body["meta"]["page"]["totalPages"], 5001);
     // A generous bound, for a loaded machine: this takes milliseconds, a walk over the map per
     // page would still pass, but an O(n²) one (10¹⁰ steps in a debug build) not.

@@ -4,20 +4,11 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{call, get, start_organization};
+use super::{call, get, ids, start_organization};
 use crate::{Assignee, OrganizationPermission, SandboxConfig};
 
 const USERS: &str = "/api/v1/entities/users";
 const MANAGEMENT: &str = "/api/v1/actions/userManagement/userGroups";
-
-fn ids(body: &Value) -> Vec<&str> {
-    body["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .map(|item| item["id"].as_str().expect("id"))
-        .collect()
-}
 
 fn members(ids: &[&str]) -> Value {
     json!({"members": ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>()})
