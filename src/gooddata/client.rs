@@ -665,6 +665,13 @@ impl Client {
                 message: format!("{message} ({hint})"),
             };
         }
+        if let Some(message) = wrong_scheme(&self.inner.base, error) {
+            // The server will not start speaking the other protocol: no retries.
+            return ApiError::WrongScheme {
+                request: request.to_string(),
+                message,
+            };
+        }
         if error.is_connect() {
             // The chain is for whoever debugs the network (`-v`); the error says what to check.
             tracing::debug!(request = %request, "cannot connect: {message}");
@@ -780,6 +787,48 @@ fn certificate_hint(error: &(dyn std::error::Error + 'static)) -> Option<&'stati
         }
         _ => None,
     }
+}
+
+/// What to say when the server speaks another protocol than `base`'s scheme, where that shows:
+/// over `https://`, TLS reading a plain-HTTP answer as a record it cannot parse (rustls' "received
+/// corrupt message of type InvalidContentType"); over `http://`, an answer that does not start
+/// like HTTP (hyper's "invalid HTTP version parsed": a TLS server's alert, for one).
+fn wrong_scheme(base: &str, error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let (scheme, rest) = base.split_once("://")?;
+    let mut chain: Vec<&(dyn std::error::Error + 'static)> = Vec::new();
+    let mut source = Some(error);
+    while let Some(e) = source {
+        chain.push(e);
+        // As in `certificate_hint`: the `io::Error`s hide rustls' error from `source()`.
+        source = e.source().or_else(|| {
+            e.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .map(|inner| inner as &(dyn std::error::Error + 'static))
+        });
+    }
+    if scheme.eq_ignore_ascii_case("https")
+        && chain.iter().any(|e| {
+            matches!(
+                e.downcast_ref::<rustls::Error>(),
+                Some(rustls::Error::InvalidMessage(_))
+            )
+        })
+    {
+        return Some(format!(
+            "the server at {base} does not speak TLS: its answer is not a TLS record (\"{error}\"), as when it serves plain HTTP. If it does, write the host as http://{rest} (plain http is allowed to loopback hosts; to any other only with --allow-http, as the token then travels in clear)",
+            error = chain.last().map(ToString::to_string).unwrap_or_default(),
+        ));
+    }
+    if scheme.eq_ignore_ascii_case("http")
+        && chain
+            .iter()
+            .any(|e| e.to_string().contains("invalid HTTP version parsed"))
+    {
+        return Some(format!(
+            "the server at {base} did not answer in HTTP (\"invalid HTTP version parsed\"), as when it speaks HTTPS. If it does, write the host as https://{rest}"
+        ));
+    }
+    None
 }
 
 /// Why a connection could not be made, in a few words, and what to check.
