@@ -89,6 +89,32 @@ fn a_plan_that_creates_only_reads_no_organization_and_one_that_deletes_reads_wha
     );
 }
 
+/// A plan that deletes and manages permissions needs the user-management listing twice, for the
+/// deletes' member counts and for the groups' direct permissions: it reads it once.
+#[test]
+fn the_user_management_listing_is_read_once_for_permissions_and_member_counts() {
+    let env = Env::new(&groups());
+    env.sandbox.set_members("alpha", ["admin"]);
+    env.write(
+        "groups.yaml",
+        "protected: [adminGroup]\ngroups:\n  - id: zeta\n    name: Zeta\n    workspaces: {}\n",
+    );
+    env.sandbox.reset_stats();
+    let plan = env.run(&["plan"]).expect(0);
+    let line = plan
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("- alpha"))
+        .unwrap_or_else(|| panic!("no delete line:\n{}", plan.stdout));
+    assert!(line.contains("1 member loses this group"), "{line}");
+    let stats = env.sandbox.stats();
+    assert_eq!(
+        stats.count("GET", "/api/v1/actions/userManagement/userGroups"),
+        1,
+        "one page, read once: {stats:?}"
+    );
+}
+
 #[test]
 fn a_file_without_the_new_keys_sends_no_member_or_permission_request() {
     let env = Env::new(&groups());

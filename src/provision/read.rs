@@ -12,8 +12,8 @@ use crate::live::Live;
 use crate::plan::{Action, Plan, PlanOptions, compute};
 
 /// The live groups and, for `facets`, members and permissions, read side by side. The
-/// bootstrap group is left unknown and member counts too: [`plan`] reads them when the plan needs
-/// them. `permission_groups` are the groups whose permissions are read one by one where the
+/// bootstrap group is left unknown, and member counts too unless the permission listing gave
+/// them (it is the listing they are read from): [`plan`] reads them when the plan needs them. `permission_groups` are the groups whose permissions are read one by one where the
 /// server lacks the user-management listing.
 pub async fn groups_and_access(
     client: &Client,
@@ -28,6 +28,8 @@ pub async fn groups_and_access(
     let mut live = Live::new(groups);
     live.bootstrap_group = None;
     live.access = access;
+    // The permission listing counted every group's users: no second read for deletes.
+    live.member_counts = live.access.member_counts.take();
     Ok(live)
 }
 
@@ -38,7 +40,8 @@ pub async fn groups_and_access(
 /// nothing, so every change the bootstrap rule could stop shows. When that plan creates at most,
 /// the organization entity is not read and the bootstrap group stays unknown (no delete is
 /// possible, so none is held for it); otherwise it is read, with the member counts when something
-/// is deleted, and the plan computed again. Member counts are read only for a plan with deletes.
+/// is deleted, and the plan computed again. Member counts are read only for a plan with deletes,
+/// and not at all when the permission listing already gave them: one read of that listing per plan.
 pub async fn plan(
     client: &Client,
     desired: &Desired,
@@ -64,17 +67,20 @@ pub async fn plan(
         let plan = probe?;
         return Ok((live, plan));
     }
+    let counted = live.member_counts.is_some();
     let (bootstrap, counts) = tokio::try_join!(client.bootstrap_group(), async {
-        if deletes {
+        if deletes && !counted {
             client.member_counts().await
         } else {
             Ok(None)
         }
     })?;
     live.bootstrap_group = bootstrap;
-    live.member_counts = counts;
+    if !counted {
+        live.member_counts = counts;
+    }
     let plan = compute(desired, &live, options)?;
-    if deletes || !plan.changes.iter().any(|c| c.action == Action::Delete) {
+    if deletes || counted || !plan.changes.iter().any(|c| c.action == Action::Delete) {
         return Ok((live, plan));
     }
     // The default bootstrap group is not the bootstrap group, and is deleted: what that costs.
