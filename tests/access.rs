@@ -115,6 +115,70 @@ fn the_user_management_listing_is_read_once_for_permissions_and_member_counts() 
     );
 }
 
+/// Every listing of a plan that manages every key, read through a server that serves five
+/// entries a page, so each listing has many pages to fetch at once: however many listings run
+/// side by side, at most 2 × parallelism reads are in flight (measured by a proxy in front of the
+/// sandbox).
+#[test]
+fn a_plan_keeps_one_read_budget_across_all_its_listings() {
+    use std::fmt::Write as _;
+
+    use gdgroups_sandbox::{Faults, SandboxConfig, parse_seed};
+    let mut seed = String::from("groups:\n");
+    for i in 0..60 {
+        let _ = writeln!(
+            seed,
+            "  - id: g{i:02}\n    workspaces: {{w{i:02}: [VIEW]}}\n    data_sources: {{d{i:02}: [USE]}}"
+        );
+    }
+    seed.push_str("users:\n");
+    for i in 0..60 {
+        let _ = writeln!(seed, "  - {{id: u{i:02}, groups: [g{i:02}]}}");
+    }
+    let env = Env::with_config(SandboxConfig {
+        token: crate::common::TOKEN.into(),
+        seed: parse_seed("seed", &seed).expect("seed"),
+        max_page_size: Some(5),
+        faults: Faults {
+            latency_ms: 20,
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    });
+    env.run(&["dump", "--members", "--permissions", "-o", "groups.yaml"])
+        .expect(0);
+    let proxy = crate::common::Proxy::spawn(&env.sandbox.url(), Box::new(|_, _| None));
+    let host = [("GDGROUPS_HOST", proxy.url())];
+    env.sandbox.reset_stats();
+    let run = env
+        .run_with(&["apply", "--parallelism", "2", "--auto-approve"], &host)
+        .expect(0);
+    assert!(
+        format!("{}{}", run.stdout, run.stderr).contains("No changes"),
+        "{run:?}"
+    );
+    let pages = env.sandbox.stats().count("GET", "/api/v1/entities/users");
+    assert!(pages >= 12, "the users listing alone has 12 pages: {pages}");
+    assert!(
+        proxy.peak() <= 4,
+        "2 × --parallelism 2 reads at most, over all listings: {} at once",
+        proxy.peak()
+    );
+    assert!(proxy.peak() >= 2, "reads still go side by side");
+
+    // `plan` reads with the default parallelism, 8: 16 at once at most.
+    let proxy = crate::common::Proxy::spawn(&env.sandbox.url(), Box::new(|_, _| None));
+    let plan = env
+        .run_with(&["plan"], &[("GDGROUPS_HOST", proxy.url())])
+        .expect(0);
+    assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);
+    assert!(
+        proxy.peak() <= 16,
+        "2 × 8 reads at most, over all listings: {} at once",
+        proxy.peak()
+    );
+}
+
 #[test]
 fn a_file_without_the_new_keys_sends_no_member_or_permission_request() {
     let env = Env::new(&groups());
