@@ -12,6 +12,7 @@ mod exit_codes;
 mod layering;
 mod library;
 mod malformed;
+mod manage_order;
 mod plan_schema;
 mod resilience;
 mod review;
