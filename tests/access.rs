@@ -182,7 +182,11 @@ fn a_plan_keeps_one_read_budget_across_all_its_listings() {
 #[test]
 fn a_file_without_the_new_keys_sends_no_member_or_permission_request() {
     let env = Env::new(&groups());
-    env.write("groups.yaml", "groups:\n  - id: zeta\n    name: Renamed\n");
+    // (A plan that deletes reads what the lock-out guard needs: see below.)
+    env.write(
+        "groups.yaml",
+        "protected: [adminGroup]\ngroups:\n  - id: zeta\n    name: Renamed\n  - id: alpha\n    parents: [zeta]\n",
+    );
     env.sandbox.reset_stats();
     env.run(&["plan", "--out", "plan.json"]).expect(0);
     env.run(&["apply", "plan.json"]).expect(0);
@@ -333,4 +337,68 @@ fn dump_with_members_and_permissions_then_plan_is_no_changes() {
         "{}\n{dumped}",
         plan.stdout
     );
+}
+
+/// A file of names and parents only reads nothing about members or permissions, yet deleting a
+/// group can take organization `MANAGE` from the token's user: a plan that deletes reads what
+/// the lock-out guard needs (the profile, its groups, organization permissions) and is refused
+/// when the delete would lock it out; a plan that deletes nothing reads none of it.
+#[test]
+fn a_names_only_file_that_deletes_the_token_users_admin_group_is_refused() {
+    use gdgroups_sandbox::{SandboxConfig, parse_seed};
+    let env = Env::with_config(SandboxConfig {
+        token: crate::common::TOKEN.into(),
+        seed: parse_seed(
+            "seed",
+            "\
+groups:
+  - id: adminGroup
+  - id: admins
+    organization: [MANAGE]
+  - id: legacy
+  - id: keep
+users:
+  - {id: admin, groups: [admins]}
+  - {id: bob, groups: [adminGroup]}
+",
+        )
+        .expect("seed"),
+        ..SandboxConfig::default()
+    });
+    env.write(
+        "groups.yaml",
+        "protected: [adminGroup]\ngroups:\n  - id: keep\n  - id: legacy\n",
+    );
+    let refused = env.run(&["plan"]).expect(4);
+    assert!(
+        refused
+            .stderr
+            .contains("locks the token's own user `admin` out"),
+        "{}",
+        refused.stderr
+    );
+    let refused = env.run(&["apply", "--auto-approve"]).expect(4);
+    assert!(refused.stderr.contains("lock"), "{}", refused.stderr);
+    assert!(env.groups().iter().any(|g| g.id == "admins"));
+
+    // Deleting a group the token's user does not administer through is fine.
+    env.write(
+        "groups.yaml",
+        "protected: [adminGroup]\ngroups:\n  - id: keep\n  - id: admins\n",
+    );
+    env.run(&["plan", "--out", "plan.json"]).expect(0);
+    env.run(&["apply", "plan.json"]).expect(0);
+    assert!(!env.groups().iter().any(|g| g.id == "legacy"));
+
+    // A plan that deletes nothing reads nothing of the guard's.
+    env.write(
+        "groups.yaml",
+        "protected: [adminGroup]\ngroups:\n  - id: keep\n    name: Keep\n  - id: admins\n",
+    );
+    env.sandbox.reset_stats();
+    env.run(&["plan"]).expect(0);
+    let stats = env.sandbox.stats();
+    for route in ["/api/v1/profile", "/api/v1/layout/organization/permissions"] {
+        assert_eq!(stats.count("GET", route), 0, "{route}: {stats:?}");
+    }
 }

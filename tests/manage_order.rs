@@ -102,7 +102,10 @@ fn the_writes_that_take_manage_away_wait_for_those_that_give_it() {
             .unwrap_or_else(|| panic!("no {part}: {writes:#?}"))
     };
     let gives = at("/ops/addMembers").max(at("managePermissions"));
-    for takes in ["/admins/removeMembers", "DELETE /api/v1/entities/userGroups/old"] {
+    for takes in [
+        "/admins/removeMembers",
+        "DELETE /api/v1/entities/userGroups/old",
+    ] {
         assert!(gives < at(takes), "{takes} before a grant: {writes:#?}");
     }
     // The revocation on `team` is the last organization request.
@@ -112,7 +115,11 @@ fn the_writes_that_take_manage_away_wait_for_those_that_give_it() {
         .collect();
     assert_eq!(organization.len(), 2, "{writes:#?}");
     assert!(
-        at("/ops/addMembers") < writes.iter().rposition(|w| w.contains("managePermissions")).expect("revoke"),
+        at("/ops/addMembers")
+            < writes
+                .iter()
+                .rposition(|w| w.contains("managePermissions"))
+                .expect("revoke"),
         "{writes:#?}"
     );
     assert_eq!(
@@ -166,7 +173,9 @@ groups:
         run.stderr
     );
     assert!(
-        writes.last().is_some_and(|w| w.contains("/admins/removeMembers")),
+        writes
+            .last()
+            .is_some_and(|w| w.contains("/admins/removeMembers")),
         "{writes:#?}"
     );
     assert_eq!(env.sandbox.user_groups("admin").expect("admin"), ["ops"]);
@@ -220,6 +229,9 @@ fn a_failed_grant_skips_every_write_that_takes_manage_away() {
         .map(|c| c["action"].as_str().expect("action"))
         .collect();
     for action in ["removeMembers", "delete", "organizationPermissions"] {
-        assert!(skipped.contains(&action), "{action} not skipped: {report:#}");
+        assert!(
+            skipped.contains(&action),
+            "{action} not skipped: {report:#}"
+        );
     }
 }

@@ -211,7 +211,11 @@ fn a_url_whose_scheme_the_server_does_not_speak_names_the_other_one() {
     );
     assert!(!run.stderr.contains("retrying"), "{}", run.stderr);
     assert!(!run.stderr.contains(crate::common::TOKEN), "{}", run.stderr);
-    assert_eq!(plain.stats().total(), 0, "no request reached the server as HTTP");
+    assert_eq!(
+        plain.stats().total(),
+        0,
+        "no request reached the server as HTTP"
+    );
 
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
     let tls = TlsConfig::from_pem_files(&fixtures.join("server.pem"), &fixtures.join("server.key"))

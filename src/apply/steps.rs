@@ -190,9 +190,9 @@ fn order_manage(plan: &Plan, live: &Live, steps: &mut [Step]) {
                     users.contains(me) && paths.membership_gives(group)
                 }
                 Request::Delete(id) => paths.holds_through(id),
-                Request::Organization(groups) => groups.iter().any(|(g, after)| {
-                    !after.contains(&manage) && had(g) && paths.holds_through(g)
-                }),
+                Request::Organization(groups) => groups
+                    .iter()
+                    .any(|(g, after)| !after.contains(&manage) && had(g) && paths.holds_through(g)),
                 _ => false,
             };
             if giver {

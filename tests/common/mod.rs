@@ -320,10 +320,7 @@ impl Proxy {
                             .lock()
                             .expect("writes")
                             .push(format!("{method} {path} → 403"));
-                        return problem(
-                            403,
-                            "the token's user does not hold organization MANAGE",
-                        );
+                        return problem(403, "the token's user does not hold organization MANAGE");
                     }
                 }
                 let mut forward = http.request(
