@@ -168,11 +168,11 @@ fn order_manage(plan: &Plan, live: &Live, steps: &mut [Step]) {
     let any_grant: BTreeSet<usize> = (0..steps.len())
         .filter(|&i| grants_manage(&steps[i].request, &|_| true))
         .collect();
-    let (mut gives, mut takes) = (BTreeSet::new(), BTreeSet::new());
+    let (mut giving, mut taking) = (BTreeSet::new(), BTreeSet::new());
     if let Some(paths) = ManagePaths::of(plan, live) {
         let me = paths.me();
         for (i, step) in steps.iter().enumerate() {
-            let giver = match &step.request {
+            let gives = match &step.request {
                 Request::AddMembers { group, users } => {
                     users.contains(me) && paths.membership_gives(group)
                 }
@@ -185,7 +185,7 @@ fn order_manage(plan: &Plan, live: &Live, steps: &mut [Step]) {
                 }
                 request => grants_manage(request, &|g| paths.reaches_after(g)),
             };
-            let taker = match &step.request {
+            let takes = match &step.request {
                 Request::RemoveMembers { group, users } => {
                     users.contains(me) && paths.membership_gives(group)
                 }
@@ -195,10 +195,10 @@ fn order_manage(plan: &Plan, live: &Live, steps: &mut [Step]) {
                     .any(|(g, after)| !after.contains(&manage) && had(g) && paths.holds_through(g)),
                 _ => false,
             };
-            if giver {
-                gives.insert(i);
-            } else if taker {
-                takes.insert(i);
+            if gives {
+                giving.insert(i);
+            } else if takes {
+                taking.insert(i);
             }
         }
     }
@@ -206,8 +206,8 @@ fn order_manage(plan: &Plan, live: &Live, steps: &mut [Step]) {
         if matches!(&step.request, Request::Delete(id) if had(id)) {
             step.deps.extend(&any_grant);
         }
-        if takes.contains(&i) {
-            step.deps.extend(&gives);
+        if taking.contains(&i) {
+            step.deps.extend(&giving);
         }
     }
 }

@@ -805,7 +805,7 @@ fn certificate_hint(error: &(dyn std::error::Error + 'static)) -> Option<&'stati
 
 /// What to say when the server speaks another protocol than `base`'s scheme, where that shows:
 /// over `https://`, TLS reading a plain-HTTP answer as a record it cannot parse (rustls' "received
-/// corrupt message of type InvalidContentType"); over `http://`, an answer that does not start
+/// corrupt message of type `InvalidContentType`"); over `http://`, an answer that does not start
 /// like HTTP (hyper's "invalid HTTP version parsed": a TLS server's alert, for one).
 fn wrong_scheme(base: &str, error: &(dyn std::error::Error + 'static)) -> Option<String> {
     let (scheme, rest) = base.split_once("://")?;
