@@ -42,6 +42,8 @@ pub async fn groups_and_access(
 /// possible, so none is held for it); otherwise it is read, with the member counts when something
 /// is deleted, and the plan computed again. Member counts are read only for a plan with deletes,
 /// and not at all when the permission listing already gave them: one read of that listing per plan.
+/// A plan that deletes also reads what the lock-out guard needs when the file's facets did not
+/// (see `lock_out_reads`).
 pub async fn plan(
     client: &Client,
     desired: &Desired,
