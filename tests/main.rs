@@ -9,6 +9,7 @@ mod common;
 mod convergence;
 mod core_loop;
 mod exit_codes;
+mod file_schema;
 mod layering;
 mod library;
 mod malformed;

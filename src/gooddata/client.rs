@@ -506,7 +506,12 @@ impl Client {
     async fn member_page(&self, page: usize) -> Result<Option<UserManagementGroups>, ApiError> {
         let path =
             format!("/api/v1/actions/userManagement/userGroups?page={page}&size={PAGE_SIZE}");
-        match self.send(Method::GET, &path, None).await.result {
+        // An action: it answers `application/json` only, so that is what `Accept` asks for.
+        match self
+            .send_as(Media::Json, Method::GET, &path, None)
+            .await
+            .result
+        {
             Ok(answer) => parse(&answer).map(Some),
             Err(e) if matches!(e.status(), Some(400 | 403..=405 | 501)) => Ok(None),
             Err(e) => Err(e),

@@ -9,7 +9,15 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 /// Keywords that describe and do not constrain.
-const ANNOTATIONS: &[&str] = &["$schema", "$id", "title", "description", "$defs", "default"];
+const ANNOTATIONS: &[&str] = &[
+    "$schema",
+    "$id",
+    "title",
+    "description",
+    "$defs",
+    "default",
+    "examples",
+];
 
 /// A validation against one schema.
 pub struct Validator {
@@ -92,6 +100,40 @@ impl Validator {
                         && !matches_pattern(value.as_str().expect("pattern"), text)
                     {
                         errors.push(format!("at {path}: {text:?} does not match {value}"));
+                    }
+                }
+                "minLength" | "maxLength" => {
+                    let bound = value.as_u64().expect("length");
+                    if let Some(text) = node.as_str() {
+                        let length = text.chars().count() as u64;
+                        if (keyword == "minLength" && length < bound)
+                            || (keyword == "maxLength" && length > bound)
+                        {
+                            errors
+                                .push(format!("at {path}: {length} characters, {keyword} {bound}"));
+                        }
+                    }
+                }
+                "not" => {
+                    let seen = self.seen.clone();
+                    let mut mine = Vec::new();
+                    self.check(value, &format!("{at}/not"), node, path, &mut mine);
+                    self.seen = seen;
+                    if mine.is_empty() {
+                        errors.push(format!("at {path}: {node} matches what `not` refuses"));
+                    }
+                }
+                "propertyNames" => {
+                    if let Some(object) = node.as_object() {
+                        for key in object.keys() {
+                            self.check(
+                                value,
+                                &format!("{at}/propertyNames"),
+                                &Value::String(key.clone()),
+                                &format!("{path}/{key}"),
+                                errors,
+                            );
+                        }
                     }
                 }
                 "required" => {
@@ -236,22 +278,46 @@ fn is_type(t: &str, node: &Value) -> bool {
     }
 }
 
-/// The patterns the plan schema uses: `^[class]{n}$`, a class of ranges and single characters.
-/// Any other pattern fails the test, so the schema cannot use one that goes unchecked.
+/// The patterns gdgroups' schemas use: `^(?!c)?[class]Q$`, an optional negative look-ahead
+/// of one (possibly escaped) character, a class of ranges and single characters, and `Q` one of
+/// `+`, `*`, `{n}`, `{m,n}`. Any other pattern fails the test, so a schema cannot use one that
+/// goes unchecked.
 fn matches_pattern(pattern: &str, text: &str) -> bool {
-    let inner = pattern
-        .strip_prefix("^[")
+    let unsupported = || -> ! { panic!("the test validator does not read the pattern {pattern}") };
+    let mut rest = pattern
+        .strip_prefix('^')
         .and_then(|p| p.strip_suffix('$'))
-        .unwrap_or_else(|| {
-            panic!("the test validator reads only ^[class]{{n}}$ patterns: {pattern}")
-        });
-    let (class, count) = inner
-        .split_once("]{")
-        .unwrap_or_else(|| panic!("unsupported pattern {pattern}"));
-    let count: usize = count
-        .strip_suffix('}')
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("unsupported pattern {pattern}"));
+        .unwrap_or_else(|| unsupported());
+    let mut not_first = None;
+    if let Some(after) = rest.strip_prefix("(?!") {
+        let after = after.strip_prefix('\\').unwrap_or(after);
+        let mut chars = after.chars();
+        let c = chars.next().unwrap_or_else(|| unsupported());
+        rest = chars
+            .as_str()
+            .strip_prefix(')')
+            .unwrap_or_else(|| unsupported());
+        not_first = Some(c);
+    }
+    let (class, quantifier) = rest
+        .strip_prefix('[')
+        .and_then(|r| r.split_once(']'))
+        .unwrap_or_else(|| unsupported());
+    let (min, max) = match quantifier {
+        "+" => (1, usize::MAX),
+        "*" => (0, usize::MAX),
+        q => {
+            let inner = q
+                .strip_prefix('{')
+                .and_then(|q| q.strip_suffix('}'))
+                .unwrap_or_else(|| unsupported());
+            let number = |n: &str| n.parse::<usize>().unwrap_or_else(|_| unsupported());
+            match inner.split_once(',') {
+                Some((m, n)) => (number(m), number(n)),
+                None => (number(inner), number(inner)),
+            }
+        }
+    };
     let class: Vec<char> = class.chars().collect();
     let in_class = |c: char| {
         let mut i = 0;
@@ -270,7 +336,10 @@ fn matches_pattern(pattern: &str, text: &str) -> bool {
         }
         false
     };
-    text.chars().count() == count && text.chars().all(in_class)
+    let count = text.chars().count();
+    not_first.is_none_or(|c| !text.starts_with(c))
+        && (min..=max).contains(&count)
+        && text.chars().all(in_class)
 }
 
 /// The plan schema as `gdgroups schema --plan` prints it.
@@ -298,4 +367,13 @@ fn the_pattern_reader_matches_what_it_reads() {
     assert!(!matches_pattern("^[0-9a-f]{4}$", "09aF"));
     assert!(!matches_pattern("^[0-9a-f]{4}$", "09a"));
     assert!(!matches_pattern("^[0-9a-f]{4}$", "09abc"));
+    let id = r"^(?!\.)[.A-Za-z0-9_-]{1,3}$";
+    assert!(matches_pattern(id, "a.b"));
+    assert!(!matches_pattern(id, ".ab"));
+    assert!(!matches_pattern(id, ""));
+    assert!(!matches_pattern(id, "abcd"));
+    assert!(matches_pattern("^[a-z, -]*$", ""));
+    assert!(matches_pattern("^[a-z, -]*$", "a, b-c"));
+    assert!(!matches_pattern("^[a-z]+$", ""));
+    assert!(!matches_pattern("^[a-z]+$", "aB"));
 }

@@ -1,9 +1,11 @@
 //! The sandbox crate checked against what lives in this repository: the GoodData recordings it
-//! must replay (`conformance`), gdgroups' client over its HTTPS with the test certificates
-//! (`tls`), and the example seed files (`seed`).
+//! must replay (`conformance`), the OpenAPI subsets its conformance table must cover and the
+//! answers the table promises (`openapi`), gdgroups' client over its HTTPS with the test
+//! certificates (`tls`), and the example seed files (`seed`).
 
 mod client;
 mod conformance;
+mod openapi;
 mod seed;
 mod tls;
 

@@ -18,6 +18,13 @@
 //! - organization permissions: `actions/organization/managePermissions` and the layout
 //!   `/api/v1/layout/organization/permissions` (GET, PUT).
 //!
+//! Every operation and query parameter of the spec on these routes is served, served with a
+//! simplification, or answered 501 problem+json as not simulated; none is silently ignored. The
+//! conformance table of the crate's `README.md` lists each (it is rendered from the code), and
+//! says what every request is checked for: the exact bearer token (no trace id on the 401, as
+//! recorded), the query parameters the operation defines (400 for others), the media types it
+//! takes and answers in (415, 406), 32-bit paging, `include` kinds that cannot be combined.
+//!
 //! What the recordings show, it does: assign **sets** each listed workspace's permissions and
 //! hierarchy permissions and each listed data source's permissions for each assignee, and
 //! answers 200 with an empty body; revoke removes what it lists (an entry left with nothing
@@ -27,21 +34,22 @@
 //! - Success answers of the entities use `application/vnd.gooddata.api+json` unless `Accept`
 //!   asks for `application/json` (the recordings: JSON when asked, the vendor type when `Accept`
 //!   was absent). The layouts, actions and the profile always answer `application/json`.
-//! - Listings: `include`, `page`, `size`, `metaInclude=page` and `sort=id[,asc|desc]`;
-//!   `filter`, other sorts, meta objects it does not compute and the user-management listing's
-//!   `name`/`workspace`/`dataSource` filters are refused with 400 rather than silently ignored.
-//!   Values outside the OpenAPI enums are 400 (in query parameters and bodies alike).
+//! - Listings: `include`, `page`, `size`, `metaInclude=page`, `sort` and an RSQL `filter`
+//!   (`==`, `!=`, `=in=`, `=out=`, `;`, `,`) on the fields its entities have; meta objects it
+//!   does not compute are 501. The user-management listing's `name` keeps the groups whose name
+//!   contains it, ignoring case; `workspace` and `dataSource` those with a direct permission
+//!   there. Values outside the OpenAPI enums are 400 (in query parameters and bodies alike).
 //! - `included` resources carry `links` but no `relationships`; relationships appear only when
 //!   `include` asks, and only on entities that have some.
-//! - Request bodies must be JSON (415 otherwise); unknown members are 400, so a misspelt field
-//!   is not silently dropped. Read-only members (`name`, `accessSource`) are accepted and
-//!   ignored.
+//! - Request bodies must be in a media type the operation lists (415 otherwise); unknown members
+//!   are 400, so a misspelt field is not silently dropped. Read-only members (`name`,
+//!   `accessSource`) are accepted and ignored.
 //! - An unknown group, user, workspace or data source in a request is 404 problem+json, and
 //!   nothing of the request is done. Users, workspaces and data sources come only from the seed:
-//!   the entity writes of users are not served (405); gdgroups never writes them.
+//!   the entity writes of users are not simulated (501); gdgroups never writes them.
 //! - `POST …/userGroups/{id}/permissions` (and the user's) sets what it lists, like an assign
 //!   with that one assignee; whether the server also drops what the body leaves out is not
-//!   recorded. `includeInherited=true` is refused: the sandbox keeps direct assignments only.
+//!   recorded. `includeInherited=true` is 501: the sandbox keeps direct assignments only.
 //! - A group is an `organizationAdmin`, and a user holds an organization permission (profile,
 //!   organization `meta.permissions`), directly or through its groups and their parents.
 //!   Permissions are listed in the order the spec declares each enum; organization
@@ -51,10 +59,10 @@
 //! - The members action answers `{members: [{id, name?}]}` (`UserManagementUserGroupMembers`),
 //!   the name being the user's display name when it has one.
 //! - The organization shows `bootstrapUser`/`bootstrapUserGroup` only when `include` asks.
-//! - The user-group layout PUT keeps the bootstrap group when the layout leaves it out; the
-//!   groups' own `permissions` are accepted and not kept (every group reads back
-//!   `permissions: []`); groups that stay keep their members and permissions.
-//! - Every answer, the 401 included, carries a fresh `X-GDC-TRACE-ID`.
+//! - The user-group layout PUT must list the bootstrap group unchanged (400 otherwise, as for
+//!   any change of it); the groups' own `permissions` are accepted and not kept (every group
+//!   reads back `permissions: []`); groups that stay keep their members and permissions.
+//! - Every answer but the 401 carries a fresh `X-GDC-TRACE-ID`.
 //!
 //! ```no_run
 //! # fn main() -> std::io::Result<()> {
@@ -73,6 +81,7 @@ mod diagnostic;
 mod faults;
 mod group;
 mod problem;
+mod rsql;
 mod seed;
 mod stats;
 mod store;

@@ -2,7 +2,7 @@
 //! `{title, status, detail, traceId}`, and the trace ids that tie them to the
 //! `X-GDC-TRACE-ID` header.
 //!
-//! Handlers return a [`Problem`] without a trace id; the edge middleware (see `routes.rs`)
+//! Handlers return a [`Problem`] without a trace id; the edge middleware (see `api/mod.rs`)
 //! renders it, so the id in the body and the header are the same fresh value.
 
 use std::hash::{BuildHasher as _, RandomState};
@@ -34,6 +34,11 @@ impl Problem {
 
     pub(crate) fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, detail)
+    }
+
+    /// 501: the GoodData API defines it, the sandbox does not simulate it.
+    pub(crate) fn not_simulated(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_IMPLEMENTED, detail)
     }
 
     pub(crate) fn not_found() -> Self {

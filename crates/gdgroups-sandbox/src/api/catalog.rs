@@ -13,29 +13,46 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::http::{Exchange, MetaValues, Params, list_document, list_query, params};
+use super::http::{Exchange, list_document};
+use super::query::{Fields, Include, IncludeKind, ListQuery, Listing, MetaValues, Params, params};
 use crate::catalog::{DataSource, Workspace};
 use crate::problem::Problem;
 use crate::{Shared, lock};
 
-const WORKSPACE_INCLUDES: &[&str] = &["workspaces", "parent", "ALL"];
-
-/// Only `meta.page` is computed; the other meta objects of the spec are refused.
-const WORKSPACE_META: MetaValues = MetaValues {
-    served: &["page"],
-    refused: &[
-        "config",
-        "permissions",
-        "hierarchy",
-        "dataModelDatasets",
-        "all",
-        "ALL",
+/// Only `meta.page` is computed; the other meta objects of the spec are not simulated.
+const WORKSPACES: Listing = Listing {
+    includes: &[
+        ("workspaces", IncludeKind::Collection),
+        ("parent", IncludeKind::Relationship),
+        ("ALL", IncludeKind::All),
     ],
+    meta: MetaValues {
+        served: &["page"],
+        not_simulated: &[
+            "config",
+            "permissions",
+            "hierarchy",
+            "dataModelDatasets",
+            "all",
+            "ALL",
+        ],
+    },
+    fields: Fields {
+        own: &["id", "name"],
+        related: &["parent.id"],
+    },
 };
 
-const DATA_SOURCE_META: MetaValues = MetaValues {
-    served: &["page"],
-    refused: &["permissions", "all", "ALL"],
+const DATA_SOURCES: Listing = Listing {
+    includes: &[] as &[Include],
+    meta: MetaValues {
+        served: &["page"],
+        not_simulated: &["permissions", "all", "ALL"],
+    },
+    fields: Fields {
+        own: &["id", "name", "schema", "type"],
+        related: &[],
+    },
 };
 
 fn workspace_resource(workspace: &Workspace, with_parent: bool, base: &str) -> Value {
@@ -60,8 +77,7 @@ fn workspace_resource(workspace: &Workspace, with_parent: bool, base: &str) -> V
     Value::Object(object)
 }
 
-/// `GET /api/v1/entities/workspaces`: `include`, `page`, `size`, `metaInclude=page`, `sort` by
-/// `id`.
+/// `GET /api/v1/entities/workspaces`: see [`ListQuery`] for what it takes.
 pub(crate) async fn workspaces(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -69,12 +85,17 @@ pub(crate) async fn workspaces(
     query: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let params = params(query)?;
-    let query = list_query(&shared, &params, WORKSPACE_INCLUDES, &WORKSPACE_META)?;
+    let query = ListQuery::new(&shared, &params, &WORKSPACES)?;
     let exchange = Exchange::new(&shared, &headers, &uri);
     let (total, data, included) = {
         let mut store = lock(&shared.store);
-        let page =
-            store.workspaces_page(query.paging.offset(), query.paging.size, query.descending);
+        let (total, page) = match query.id_order() {
+            Some(descending) => (
+                store.workspaces_len(),
+                store.workspaces_page(query.paging.offset(), query.paging.size, descending),
+            ),
+            None => query.select(store.all_workspaces()),
+        };
         let data: Vec<Value> = page
             .iter()
             .map(|w| workspace_resource(w, query.include, &exchange.base))
@@ -89,9 +110,9 @@ pub(crate) async fn workspaces(
             .filter_map(|id| store.workspace(id))
             .map(|w| workspace_resource(w, false, &exchange.base))
             .collect();
-        (store.workspaces_len(), data, included)
+        (total, data, included)
     };
-    let body = list_document(&exchange, &uri, query, total, data, included);
+    let body = list_document(&exchange, &uri, &query, total, data, included);
     Ok(exchange.json(StatusCode::OK, &body))
 }
 
@@ -108,7 +129,7 @@ fn data_source_resource(data_source: &DataSource, base: &str) -> Value {
     })
 }
 
-/// `GET /api/v1/entities/dataSources`: `page`, `size`, `metaInclude=page`, `sort` by `id`.
+/// `GET /api/v1/entities/dataSources`: see [`ListQuery`] for what it takes.
 pub(crate) async fn data_sources(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -116,18 +137,23 @@ pub(crate) async fn data_sources(
     query: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let params = params(query)?;
-    let query = list_query(&shared, &params, &[], &DATA_SOURCE_META)?;
+    let query = ListQuery::new(&shared, &params, &DATA_SOURCES)?;
     let exchange = Exchange::new(&shared, &headers, &uri);
     let (total, data) = {
         let mut store = lock(&shared.store);
-        let page =
-            store.data_sources_page(query.paging.offset(), query.paging.size, query.descending);
+        let (total, page) = match query.id_order() {
+            Some(descending) => (
+                store.data_sources_len(),
+                store.data_sources_page(query.paging.offset(), query.paging.size, descending),
+            ),
+            None => query.select(store.all_data_sources()),
+        };
         let data: Vec<Value> = page
             .iter()
             .map(|d| data_source_resource(d, &exchange.base))
             .collect();
-        (store.data_sources_len(), data)
+        (total, data)
     };
-    let body = list_document(&exchange, &uri, query, total, data, Vec::new());
+    let body = list_document(&exchange, &uri, &query, total, data, Vec::new());
     Ok(exchange.json(StatusCode::OK, &body))
 }

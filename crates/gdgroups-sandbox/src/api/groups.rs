@@ -12,20 +12,36 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::http::{
-    Exchange, PAGE_META, Params, VND_JSON, check_path_id, checked_list, entity_document,
-    list_document, list_query, params, require_json, store_problem,
+use super::http::{Exchange, check_path_id, entity_document, list_document, store_problem};
+use super::media::VND_JSON;
+use super::query::{
+    Fields, Include, IncludeKind, ListQuery, Listing, PAGE_META, Params, includes, params,
 };
 use crate::group::{Group, ID_PATTERN, MAX_NAME_CHARS, is_valid_id};
 use crate::problem::Problem;
 use crate::store::{NameChange, Patch, Store};
 use crate::{Shared, lock};
 
-const INCLUDE_VALUES: &[&str] = &["userGroups", "parents", "ALL"];
+const INCLUDES: &[Include] = &[
+    ("userGroups", IncludeKind::Collection),
+    ("parents", IncludeKind::Relationship),
+    ("ALL", IncludeKind::All),
+];
+
+/// `GET /api/v1/entities/userGroups`: its includes, metas and the fields `filter` and `sort`
+/// take.
+const LISTING: Listing = Listing {
+    includes: INCLUDES,
+    meta: PAGE_META,
+    fields: Fields {
+        own: &["id", "name"],
+        related: &["parents.id"],
+    },
+};
 
 /// The only relationship of a user group is `parents`, so any accepted include asks for it.
 fn wants_parents(params: &Params) -> Result<bool, Problem> {
-    Ok(!checked_list(params, "include", INCLUDE_VALUES)?.is_empty())
+    Ok(!includes(params, INCLUDES)?.is_empty())
 }
 
 /// One user group as a JSON:API resource. `links_base` adds `links.self` (list items and
@@ -88,10 +104,7 @@ fn document(
     entity_document(resource(group, with_parents, None), included, self_url)
 }
 
-/// `GET /api/v1/entities/userGroups`.
-///
-/// Supported: `include`, `page`, `size` (capped by `max_page_size`), `metaInclude`, and `sort`
-/// by `id` (ascending or descending). `filter` is refused with 400 rather than ignored.
+/// `GET /api/v1/entities/userGroups`: see [`ListQuery`] for what it takes.
 pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -99,11 +112,17 @@ pub(crate) async fn list(
     query: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let params = params(query)?;
-    let query = list_query(&shared, &params, INCLUDE_VALUES, &PAGE_META)?;
+    let query = ListQuery::new(&shared, &params, &LISTING)?;
     let exchange = Exchange::new(&shared, &headers, &uri);
     let (total, data, included) = {
         let mut store = lock(&shared.store);
-        let groups = store.page(query.paging.offset(), query.paging.size, query.descending);
+        let (total, groups) = match query.id_order() {
+            Some(descending) => (
+                store.len(),
+                store.page(query.paging.offset(), query.paging.size, descending),
+            ),
+            None => query.select(store.all()),
+        };
         let data: Vec<Value> = groups
             .iter()
             .map(|g| resource(g, query.include, Some(&exchange.base)))
@@ -117,9 +136,9 @@ pub(crate) async fn list(
         } else {
             Vec::new()
         };
-        (store.len(), data, included)
+        (total, data, included)
     };
-    let body = list_document(&exchange, &uri, query, total, data, included);
+    let body = list_document(&exchange, &uri, &query, total, data, included);
     Ok(exchange.json(StatusCode::OK, &body))
 }
 
@@ -152,7 +171,6 @@ pub(crate) async fn create(
 ) -> Result<Response, Problem> {
     let params = params(query)?;
     let with_parents = wants_parents(&params)?;
-    require_json(&headers)?;
     let input = Input::parse(&body)?;
     let group = Group {
         id: input.id,
@@ -188,7 +206,6 @@ pub(crate) async fn put(
     let params = params(query)?;
     let with_parents = wants_parents(&params)?;
     check_path_id(&id)?;
-    require_json(&headers)?;
     let input = Input::parse(&body)?;
     input.check_path(&id)?;
     let group = Group {
@@ -215,7 +232,6 @@ pub(crate) async fn patch(
     let params = params(query)?;
     let with_parents = wants_parents(&params)?;
     check_path_id(&id)?;
-    require_json(&headers)?;
     let input = Input::parse(&body)?;
     input.check_path(&id)?;
     let patch = Patch {

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::http::{json_response, require_json, store_problem};
+use super::http::{json_response, store_problem};
 use crate::group::Group;
 use crate::problem::Problem;
 use crate::{Shared, lock};
@@ -74,13 +74,12 @@ struct LayoutParent {
 }
 
 /// The destructive full replace of `put_declarative_user_groups.yaml`: groups left out are
-/// deleted, and a group listed without a name loses its name.
+/// deleted, and a group listed without a name loses its name. The bootstrap group must be
+/// listed unchanged (400 otherwise, see `Store::replace_all`).
 pub(crate) async fn put_groups(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    require_json(&headers)?;
     let document: LayoutDocument = serde_json::from_slice(&body)
         .map_err(|e| Problem::bad_request(format!("Malformed layout body: {e}.")))?;
     let mut groups = Vec::with_capacity(document.user_groups.len());

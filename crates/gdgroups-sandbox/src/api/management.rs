@@ -10,15 +10,14 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::http::{
-    Params, bool_param, json_body, no_content, paging, params, plain_json, store_problem,
-};
+use super::http::{json_body, no_content, plain_json, store_problem};
 use super::organization::AssigneeIdentifier;
+use super::query::{Params, bool_param, paging, params, single};
 use crate::access::{Access, Assignee, DataSourcePermission, WorkspaceAccess, WorkspacePermission};
 use crate::group::{ID_PATTERN, is_valid_id};
 use crate::problem::Problem;
@@ -28,24 +27,40 @@ use crate::{Shared, lock};
 /// `GET /api/v1/actions/userManagement/userGroups` (`UserManagementUserGroups`): one page of
 /// groups (zero-based `page`, `size`) with `totalCount`, each with its user count, whether it is
 /// an organization admin (holds organization `MANAGE`, directly or through a parent group), and
-/// its direct workspace and data source permissions. The `name`, `workspace` and `dataSource`
-/// filters are refused with 400 rather than ignored: the references do not say how they match.
+/// its direct workspace and data source permissions.
+///
+/// The filters the spec defines, all of which a group must pass: `name` ("Filter by user name.
+/// Note that user name is case insensitive.": the groups whose name contains it, ignoring
+/// case), `workspace` and `dataSource` (the groups with a direct permission on that workspace,
+/// hierarchy permissions included, or data source). `totalCount` counts the groups that pass.
 pub(crate) async fn list_groups(
     State(shared): State<Arc<Shared>>,
     query: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let params = params(query)?;
-    if let Some((key, _)) = params
-        .iter()
-        .find(|(k, _)| matches!(k.as_str(), "name" | "workspace" | "dataSource"))
-    {
-        return Err(Problem::bad_request(format!(
-            "The sandbox does not support the `{key}` filter of this listing."
-        )));
-    }
     let paging = paging(&shared, &params)?;
+    let name = single(&params, "name")?.map(str::to_lowercase);
+    let workspace = single(&params, "workspace")?;
+    let data_source = single(&params, "dataSource")?;
     let mut store = lock(&shared.store);
-    let rows = store.management_page(paging.offset(), paging.size);
+    let (total, rows) = if name.is_none() && workspace.is_none() && data_source.is_none() {
+        let rows = store.management_page(paging.offset(), paging.size);
+        (store.len(), rows)
+    } else {
+        let ids = store.group_ids_where(|group_name, access| {
+            name.as_deref()
+                .is_none_or(|wanted| group_name.is_some_and(|n| n.to_lowercase().contains(wanted)))
+                && workspace.is_none_or(|w| access.workspaces.contains_key(w))
+                && data_source.is_none_or(|d| access.data_sources.contains_key(d))
+        });
+        let page: Vec<String> = ids
+            .iter()
+            .skip(paging.offset())
+            .take(paging.size)
+            .cloned()
+            .collect();
+        (ids.len(), store.management_rows(&page))
+    };
     let items: Vec<Value> = rows
         .into_iter()
         .map(|row| {
@@ -62,7 +77,7 @@ pub(crate) async fn list_groups(
             Value::Object(item)
         })
         .collect();
-    let body = json!({ "totalCount": store.len(), "userGroups": items });
+    let body = json!({ "totalCount": total, "userGroups": items });
     Ok(plain_json(&body))
 }
 
@@ -138,8 +153,8 @@ struct Member {
     _name: Option<String>,
 }
 
-fn member_ids(headers: &HeaderMap, body: &[u8]) -> Result<Vec<String>, Problem> {
-    let body: MembersBody = json_body(headers, body)?;
+fn member_ids(body: &[u8]) -> Result<Vec<String>, Problem> {
+    let body: MembersBody = json_body(body)?;
     body.members
         .into_iter()
         .map(|m| {
@@ -160,10 +175,9 @@ fn member_ids(headers: &HeaderMap, body: &[u8]) -> Result<Vec<String>, Problem> 
 pub(crate) async fn add_members(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let users = member_ids(&headers, &body)?;
+    let users = member_ids(&body)?;
     lock(&shared.store)
         .add_members(&id, &users)
         .map_err(store_problem)?;
@@ -174,10 +188,9 @@ pub(crate) async fn add_members(
 pub(crate) async fn remove_members(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let users = member_ids(&headers, &body)?;
+    let users = member_ids(&body)?;
     lock(&shared.store)
         .remove_members(&id, &users)
         .map_err(store_problem)?;
@@ -254,8 +267,8 @@ struct AssignmentBody {
 }
 
 impl AssignmentBody {
-    fn parse(headers: &HeaderMap, body: &[u8]) -> Result<(Vec<Assignee>, Grants), Problem> {
-        let body: AssignmentBody = json_body(headers, body)?;
+    fn parse(body: &[u8]) -> Result<(Vec<Assignee>, Grants), Problem> {
+        let body: AssignmentBody = json_body(body)?;
         let assignees = body
             .assignees
             .into_iter()
@@ -278,10 +291,9 @@ fn empty_ok() -> Response {
 /// data source's permissions for each assignee (see [`Store::assign`]).
 pub(crate) async fn assign(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let (assignees, grants) = AssignmentBody::parse(&headers, &body)?;
+    let (assignees, grants) = AssignmentBody::parse(&body)?;
     lock(&shared.store)
         .assign(&assignees, &grants)
         .map_err(store_problem)?;
@@ -292,10 +304,9 @@ pub(crate) async fn assign(
 /// each assignee (see [`Store::revoke`]).
 pub(crate) async fn revoke(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let (assignees, grants) = AssignmentBody::parse(&headers, &body)?;
+    let (assignees, grants) = AssignmentBody::parse(&body)?;
     lock(&shared.store)
         .revoke(&assignees, &grants)
         .map_err(store_problem)?;
@@ -303,8 +314,8 @@ pub(crate) async fn revoke(
 }
 
 /// The direct permissions of one assignee. `includeInherited=true` (permissions through parent
-/// groups and down the workspace hierarchy, each tagged with `accessSource`) is refused with
-/// 400: the sandbox serves direct assignments only, which is what its default means.
+/// groups and down the workspace hierarchy, each tagged with `accessSource`) is not simulated
+/// (501): the sandbox serves direct assignments only, which is what its default means.
 fn permissions_of(
     shared: &Shared,
     assignee: &Assignee,
@@ -312,8 +323,8 @@ fn permissions_of(
 ) -> Result<Response, Problem> {
     let params = params(query)?;
     if bool_param(&params, "includeInherited", false)? {
-        return Err(Problem::bad_request(
-            "The sandbox does not serve `includeInherited=true`; it keeps direct assignments only.",
+        return Err(Problem::not_simulated(
+            "`includeInherited=true` is defined by the GoodData API but not simulated by the sandbox; it keeps direct assignments only.",
         ));
     }
     let store = lock(&shared.store);
@@ -327,10 +338,9 @@ fn permissions_of(
 fn set_permissions_of(
     shared: &Shared,
     assignee: Assignee,
-    headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, Problem> {
-    let targets: Targets = json_body(headers, body)?;
+    let targets: Targets = json_body(body)?;
     let mut store = lock(&shared.store);
     if store.access(&assignee).is_none() {
         return Err(Problem::not_found());
@@ -354,10 +364,9 @@ pub(crate) async fn group_permissions(
 pub(crate) async fn set_group_permissions(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    set_permissions_of(&shared, Assignee::group(id), &headers, &body)
+    set_permissions_of(&shared, Assignee::group(id), &body)
 }
 
 /// `GET …/users/{id}/permissions`.
@@ -373,8 +382,7 @@ pub(crate) async fn user_permissions(
 pub(crate) async fn set_user_permissions(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    set_permissions_of(&shared, Assignee::user(id), &headers, &body)
+    set_permissions_of(&shared, Assignee::user(id), &body)
 }

@@ -13,10 +13,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::http::{
-    Exchange, Params, VND_JSON, checked_list, json_body, no_content, params, plain_json,
-    store_problem,
-};
+use super::http::{Exchange, json_body, no_content, plain_json, store_problem};
+use super::media::VND_JSON;
+use super::query::{IncludeKind, MetaValues, Params, includes, meta_includes, params};
 use crate::access::{Assignee, AssigneeKind, OrganizationPermission};
 use crate::group::{ID_PATTERN, is_valid_id};
 use crate::problem::Problem;
@@ -40,16 +39,33 @@ const EARLY_ACCESS: [&str; 8] = [
 ];
 
 /// `GET /api/v1/entities/organization` redirects to the organization entity
-/// (`load_and_put_declarative_user_groups.yaml`).
-pub(crate) async fn redirect() -> Response {
+/// (`load_and_put_declarative_user_groups.yaml`), its `metaInclude` passed on in the query (the
+/// recording has none; dropping it would ignore it).
+pub(crate) async fn redirect(
+    uri: Uri,
+    query: Result<Query<Params>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let params = params(query)?;
+    meta_includes(
+        &params,
+        &MetaValues {
+            served: &["permissions", "all"],
+            not_simulated: &[],
+        },
+    )?;
+    let mut location = format!("/api/v1/entities/admin/organizations/{ORGANIZATION_ID}");
+    if let Some(query) = uri.query().filter(|q| !q.is_empty()) {
+        location.push('?');
+        location.push_str(query);
+    }
     let mut response = StatusCode::FOUND.into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::LOCATION,
-        HeaderValue::from_static("/api/v1/entities/admin/organizations/default"),
+        HeaderValue::from_str(&location).map_err(|_| Problem::bad_request("Malformed query."))?,
     );
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(VND_JSON));
-    response
+    Ok(response)
 }
 
 /// The organization `default`. Its relationships follow the JSON:API rule the user-group
@@ -65,20 +81,25 @@ pub(crate) async fn entity(
     query: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let params = params(query)?;
-    let include = checked_list(
+    let include = includes(
         &params,
-        "include",
         &[
-            "users",
-            "userGroups",
-            "identityProviders",
-            "bootstrapUser",
-            "bootstrapUserGroup",
-            "identityProvider",
-            "ALL",
+            ("users", IncludeKind::Collection),
+            ("userGroups", IncludeKind::Collection),
+            ("identityProviders", IncludeKind::Collection),
+            ("bootstrapUser", IncludeKind::Relationship),
+            ("bootstrapUserGroup", IncludeKind::Relationship),
+            ("identityProvider", IncludeKind::Relationship),
+            ("ALL", IncludeKind::All),
         ],
     )?;
-    let meta = checked_list(&params, "metaInclude", &["permissions", "all", "ALL"])?;
+    let meta = meta_includes(
+        &params,
+        &MetaValues {
+            served: &["permissions", "all", "ALL"],
+            not_simulated: &[],
+        },
+    )?;
     if id != ORGANIZATION_ID {
         return Err(Problem::not_found());
     }
@@ -236,10 +257,9 @@ struct OrganizationAssignment {
 /// permissions become the given ones (an empty list removes them); 204.
 pub(crate) async fn manage_permissions(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let body: Vec<OrganizationAssignment> = json_body(&headers, &body)?;
+    let body: Vec<OrganizationAssignment> = json_body(&body)?;
     let assignments = body
         .into_iter()
         .map(|a| Ok((a.assignee_identifier.checked()?, a.permissions)))
@@ -278,10 +298,9 @@ pub(crate) async fn get_permissions(State(shared): State<Arc<Shared>>) -> Respon
 /// permission there is; 204.
 pub(crate) async fn put_permissions(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let body: Vec<DeclarativePermission> = json_body(&headers, &body)?;
+    let body: Vec<DeclarativePermission> = json_body(&body)?;
     let permissions = body
         .into_iter()
         .map(|p| Ok((p.assignee.checked()?, p.name)))

@@ -2,9 +2,9 @@
 //! page) and one user, with each user's groups in `relationships.userGroups` and the groups in
 //! `included` when `include` asks (`list_users.yaml`, `get_user.yaml`).
 //!
-//! The writes of the user entity (POST, PUT, PATCH, DELETE) are not served: gdgroups never
+//! The writes of the user entity (POST, PUT, PATCH, DELETE) are not simulated: gdgroups never
 //! creates, changes or deletes users, and the sandbox's users come from its seed. They answer
-//! 405 problem+json.
+//! 501 problem+json (see `conformance`).
 
 use std::sync::Arc;
 
@@ -15,15 +15,27 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::groups::included;
-use super::http::{
-    Exchange, PAGE_META, Params, check_path_id, checked_list, entity_document, list_document,
-    list_query, params,
+use super::http::{Exchange, check_path_id, entity_document, list_document};
+use super::query::{
+    Fields, Include, IncludeKind, ListQuery, Listing, PAGE_META, Params, includes, params,
 };
 use crate::problem::Problem;
 use crate::user::User;
 use crate::{Shared, lock};
 
-const INCLUDE_VALUES: &[&str] = &["userGroups", "ALL"];
+const INCLUDES: &[Include] = &[
+    ("userGroups", IncludeKind::Collection),
+    ("ALL", IncludeKind::All),
+];
+
+const LISTING: Listing = Listing {
+    includes: INCLUDES,
+    meta: PAGE_META,
+    fields: Fields {
+        own: &["id", "authenticationId", "email", "firstname", "lastname"],
+        related: &["userGroups.id"],
+    },
+};
 
 /// One user as a JSON:API resource: `attributes` as far as the user has them (`{}` otherwise),
 /// `relationships.userGroups` when `groups` is given and not empty, and `links.self` with a
@@ -63,7 +75,7 @@ pub(crate) fn resource(user: &User, groups: Option<&[String]>, links_base: Optio
     Value::Object(object)
 }
 
-/// `GET /api/v1/entities/users`: `include`, `page`, `size`, `metaInclude`, `sort` by `id`.
+/// `GET /api/v1/entities/users`: see [`ListQuery`] for what it takes.
 pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -71,11 +83,17 @@ pub(crate) async fn list(
     query: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let params = params(query)?;
-    let query = list_query(&shared, &params, INCLUDE_VALUES, &PAGE_META)?;
+    let query = ListQuery::new(&shared, &params, &LISTING)?;
     let exchange = Exchange::new(&shared, &headers, &uri);
     let (total, data, included) = {
         let mut store = lock(&shared.store);
-        let rows = store.users_page(query.paging.offset(), query.paging.size, query.descending);
+        let (total, rows) = match query.id_order() {
+            Some(descending) => (
+                store.users_len(),
+                store.users_page(query.paging.offset(), query.paging.size, descending),
+            ),
+            None => query.select(store.all_users()),
+        };
         let groups = query.include.then_some(());
         let data: Vec<Value> = rows
             .iter()
@@ -92,9 +110,9 @@ pub(crate) async fn list(
         } else {
             Vec::new()
         };
-        (store.users_len(), data, included)
+        (total, data, included)
     };
-    let body = list_document(&exchange, &uri, query, total, data, included);
+    let body = list_document(&exchange, &uri, &query, total, data, included);
     Ok(exchange.json(StatusCode::OK, &body))
 }
 
@@ -107,7 +125,7 @@ pub(crate) async fn get_one(
     query: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let params = params(query)?;
-    let with_groups = !checked_list(&params, "include", INCLUDE_VALUES)?.is_empty();
+    let with_groups = !includes(&params, INCLUDES)?.is_empty();
     check_path_id(&id)?;
     let exchange = Exchange::new(&shared, &headers, &uri);
     let body = {

@@ -48,6 +48,16 @@ impl Store {
             .collect()
     }
 
+    /// Every workspace, ascending by id.
+    pub(crate) fn all_workspaces(&self) -> Vec<Workspace> {
+        self.workspaces.iter().map(|(_, w)| w.clone()).collect()
+    }
+
+    /// Every data source, ascending by id.
+    pub(crate) fn all_data_sources(&self) -> Vec<DataSource> {
+        self.data_sources.iter().map(|(_, d)| d.clone()).collect()
+    }
+
     pub(crate) fn data_source(&self, id: &str) -> Option<&DataSource> {
         self.data_sources.get(id)
     }

@@ -13,6 +13,7 @@ mod people;
 mod table;
 
 pub(crate) use access::Grants;
+pub(crate) use people::UserRow;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -189,6 +190,24 @@ impl Store {
     /// Rows of the user-management listing for one page.
     pub(crate) fn management_page(&mut self, offset: usize, len: usize) -> Vec<ManagementRow> {
         let ids = self.groups.page(offset, len, false);
+        self.management_rows(&ids)
+    }
+
+    /// The ids of the groups `keep` takes (given each group's name and direct permissions),
+    /// ascending.
+    pub(crate) fn group_ids_where(
+        &self,
+        keep: impl Fn(Option<&str>, &Access) -> bool,
+    ) -> Vec<String> {
+        self.groups
+            .iter()
+            .filter(|(_, stored)| keep(stored.name.as_deref(), &stored.access))
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// Rows of the user-management listing for these groups.
+    pub(crate) fn management_rows(&self, ids: &[String]) -> Vec<ManagementRow> {
         ids.iter()
             .filter_map(|id| {
                 let stored = self.groups.get(id)?;
@@ -257,9 +276,10 @@ impl Store {
     }
 
     /// PUT of the layout: the given groups become the whole organization. Groups left out are
-    /// deleted (with their memberships and permissions); the bootstrap group stays even when
-    /// left out, because the organization cannot exist without it. Groups that stay keep their
-    /// members and permissions.
+    /// deleted (with their memberships and permissions). The bootstrap group must be listed
+    /// with its name and parents unchanged, as for every other change of it (spec §3: the
+    /// server answers 400 to any change of it; leaving it out would delete it). Groups that
+    /// stay keep their members and permissions.
     pub(crate) fn replace_all(&mut self, groups: Vec<Group>) -> Result<(), StoreError> {
         let mut next: BTreeMap<String, Group> = BTreeMap::new();
         for group in groups {
@@ -275,10 +295,20 @@ impl Store {
             }
             next.insert(group.id.clone(), group);
         }
-        if !next.contains_key(&self.bootstrap)
-            && let Some(bootstrap) = self.get(&self.bootstrap)
-        {
-            next.insert(self.bootstrap.clone(), bootstrap);
+        match (next.get(&self.bootstrap), self.get(&self.bootstrap)) {
+            (None, _) => {
+                return Err(StoreError::Invalid(format!(
+                    "The layout leaves out the user group `{}`, the organization's bootstrap group; it must list it unchanged.",
+                    self.bootstrap
+                )));
+            }
+            (Some(listed), Some(current)) if *listed != current => {
+                return Err(StoreError::Invalid(format!(
+                    "The layout changes the user group `{}`, the organization's bootstrap group; it cannot be changed or deleted.",
+                    self.bootstrap
+                )));
+            }
+            _ => {}
         }
         // The rules are checked on the parent graph alone before anything changes.
         let mut candidate = Self::new(&self.bootstrap);
@@ -478,18 +508,25 @@ mod tests {
     }
 
     #[test]
-    fn layout_replace_keeps_bootstrap_and_members_of_survivors() {
+    fn layout_replace_keeps_members_of_survivors() {
         let mut s = store();
         s.upsert_unchecked(
             Group::new("a"),
             Some(["u1".to_string()].into_iter().collect()),
         );
-        s.replace_all(vec![Group::new("a").with_name("A")]).unwrap();
+        s.replace_all(vec![
+            Group::new("a").with_name("A"),
+            Group::new("adminGroup"),
+        ])
+        .unwrap();
         let ids: Vec<_> = s.all().into_iter().map(|g| g.id).collect();
         assert_eq!(ids, ["a", "adminGroup"]);
         assert_eq!(s.members("a").unwrap(), [crate::user::User::new("u1")]);
         let err = s
-            .replace_all(vec![Group::new("x").with_parents(["y"])])
+            .replace_all(vec![
+                Group::new("x").with_parents(["y"]),
+                Group::new("adminGroup"),
+            ])
             .unwrap_err();
         assert!(matches!(err, StoreError::Invalid(m) if m.contains("does not exist")));
     }

@@ -1,6 +1,7 @@
 //! The sandbox over real HTTP: each test starts one on a free port and talks to it with reqwest.
 
 mod faults;
+mod fidelity;
 mod paging;
 mod people;
 mod permissions;
@@ -119,6 +120,16 @@ impl Answer {
     }
 }
 
+/// The media type of an operation's bodies: the entities take and give JSON:API as the vendor
+/// type (as gdgroups sends them), the layouts and actions only `application/json`.
+pub(super) fn media_of(path: &str) -> &'static str {
+    if path.starts_with("/api/v1/entities/") {
+        "application/vnd.gooddata.api+json"
+    } else {
+        "application/json"
+    }
+}
+
 /// A request with the right token, a JSON body when given.
 pub(super) async fn call(
     sandbox: &Sandbox,
@@ -137,16 +148,15 @@ pub(super) async fn call_with(
     token: Option<&str>,
 ) -> Answer {
     let client = reqwest::Client::new();
+    let media = media_of(path);
     let mut request = client
         .request(method, format!("{}{path}", sandbox.url()))
-        .header("accept", "application/vnd.gooddata.api+json");
+        .header("accept", media);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
     if let Some(body) = body {
-        request = request
-            .header("content-type", "application/vnd.gooddata.api+json")
-            .body(body.to_string());
+        request = request.header("content-type", media).body(body.to_string());
     }
     let response = request.send().await.expect("request is answered");
     Answer {

@@ -173,8 +173,8 @@ async fn invalid_paging_parameters_are_400() {
         "size=1.5",
         "include=users",
         "metaInclude=everything",
-        "sort=name",
-        "filter=name==x",
+        "sort=title",
+        "filter=title==x",
     ] {
         let answer = get(&sandbox, &format!("/api/v1/entities/userGroups?{query}")).await;
         let detail = answer.problem(400);

@@ -98,7 +98,8 @@ async fn users_are_listed_in_pages_with_their_groups() {
         "include=parents",
         "metaInclude=everything",
         "size=0",
-        "filter=id==ann",
+        "filter=name==ann",
+        "sort=userGroups.id",
     ] {
         get(&sandbox, &format!("{USERS}?{bad}")).await.problem(400);
     }
@@ -118,10 +119,10 @@ async fn one_user_and_an_unknown_one() {
     let detail = get(&sandbox, &format!("{USERS}/nobody")).await.problem(404);
     assert!(detail.contains("does not exist"), "{detail}");
     get(&sandbox, &format!("{USERS}/.bad")).await.problem(400);
-    // The user entity's writes are not served.
+    // The user entity's writes are not simulated.
     call(&sandbox, Method::DELETE, &format!("{USERS}/dora"), None)
         .await
-        .problem(405);
+        .problem(501);
     call(
         &sandbox,
         Method::POST,
@@ -129,7 +130,7 @@ async fn one_user_and_an_unknown_one() {
         Some(json!({"data": {"id": "x", "type": "user"}})),
     )
     .await
-    .problem(405);
+    .problem(501);
 }
 
 #[tokio::test]

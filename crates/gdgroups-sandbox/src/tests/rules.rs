@@ -563,6 +563,7 @@ async fn layout_put_is_a_full_replace() {
     let sandbox = start_recorded().await;
     sandbox.set_members("demoGroup", ["demo2"]);
     let layout = json!({"userGroups": [
+        {"id": "adminGroup"},
         {"id": "demoGroup", "permissions": []},
         {"id": "new", "name": "New", "parents": [{"id": "demoGroup", "type": "userGroup"}]},
     ]});
@@ -589,9 +590,9 @@ async fn layout_put_is_a_full_replace() {
         Some(vec!["demo2".to_string()])
     );
     for bad in [
-        json!({"userGroups": [{"id": "a", "parents": [{"id": "b", "type": "userGroup"}]}]}),
-        json!({"userGroups": [{"id": "a", "parents": [{"id": "a", "type": "userGroup"}]}]}),
-        json!({"userGroups": [{"id": "a"}, {"id": "a"}]}),
+        json!({"userGroups": [{"id": "adminGroup"}, {"id": "a", "parents": [{"id": "b", "type": "userGroup"}]}]}),
+        json!({"userGroups": [{"id": "adminGroup"}, {"id": "a", "parents": [{"id": "a", "type": "userGroup"}]}]}),
+        json!({"userGroups": [{"id": "adminGroup"}, {"id": "a"}, {"id": "a"}]}),
         json!({"groups": []}),
     ] {
         call(
