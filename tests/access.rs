@@ -89,10 +89,104 @@ fn a_plan_that_creates_only_reads_no_organization_and_one_that_deletes_reads_wha
     );
 }
 
+/// A plan that deletes and manages permissions needs the user-management listing twice, for the
+/// deletes' member counts and for the groups' direct permissions: it reads it once.
+#[test]
+fn the_user_management_listing_is_read_once_for_permissions_and_member_counts() {
+    let env = Env::new(&groups());
+    env.sandbox.set_members("alpha", ["admin"]);
+    env.write(
+        "groups.yaml",
+        "protected: [adminGroup]\ngroups:\n  - id: zeta\n    name: Zeta\n    workspaces: {}\n",
+    );
+    env.sandbox.reset_stats();
+    let plan = env.run(&["plan"]).expect(0);
+    let line = plan
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("- alpha"))
+        .unwrap_or_else(|| panic!("no delete line:\n{}", plan.stdout));
+    assert!(line.contains("1 member loses this group"), "{line}");
+    let stats = env.sandbox.stats();
+    assert_eq!(
+        stats.count("GET", "/api/v1/actions/userManagement/userGroups"),
+        1,
+        "one page, read once: {stats:?}"
+    );
+}
+
+/// Every listing of a plan that manages every key, read through a server that serves five
+/// entries a page, so each listing has many pages to fetch at once: however many listings run
+/// side by side, at most 2 × parallelism reads are in flight (measured by a proxy in front of the
+/// sandbox).
+#[test]
+fn a_plan_keeps_one_read_budget_across_all_its_listings() {
+    use std::fmt::Write as _;
+
+    use gdgroups_sandbox::{Faults, SandboxConfig, parse_seed};
+    let mut seed = String::from("groups:\n");
+    for i in 0..60 {
+        let _ = writeln!(
+            seed,
+            "  - id: g{i:02}\n    workspaces: {{w{i:02}: [VIEW]}}\n    data_sources: {{d{i:02}: [USE]}}"
+        );
+    }
+    seed.push_str("users:\n");
+    for i in 0..60 {
+        let _ = writeln!(seed, "  - {{id: u{i:02}, groups: [g{i:02}]}}");
+    }
+    let env = Env::with_config(SandboxConfig {
+        token: crate::common::TOKEN.into(),
+        seed: parse_seed("seed", &seed).expect("seed"),
+        max_page_size: Some(5),
+        faults: Faults {
+            latency_ms: 20,
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    });
+    env.run(&["dump", "--members", "--permissions", "-o", "groups.yaml"])
+        .expect(0);
+    let proxy = crate::common::Proxy::spawn(&env.sandbox.url(), Box::new(|_, _| None));
+    let host = [("GDGROUPS_HOST", proxy.url())];
+    env.sandbox.reset_stats();
+    let run = env
+        .run_with(&["apply", "--parallelism", "2", "--auto-approve"], &host)
+        .expect(0);
+    assert!(
+        format!("{}{}", run.stdout, run.stderr).contains("No changes"),
+        "{run:?}"
+    );
+    let pages = env.sandbox.stats().count("GET", "/api/v1/entities/users");
+    assert!(pages >= 12, "the users listing alone has 12 pages: {pages}");
+    assert!(
+        proxy.peak() <= 4,
+        "2 × --parallelism 2 reads at most, over all listings: {} at once",
+        proxy.peak()
+    );
+    assert!(proxy.peak() >= 2, "reads still go side by side");
+
+    // `plan` reads with the default parallelism, 8: 16 at once at most.
+    let proxy = crate::common::Proxy::spawn(&env.sandbox.url(), Box::new(|_, _| None));
+    let plan = env
+        .run_with(&["plan"], &[("GDGROUPS_HOST", proxy.url())])
+        .expect(0);
+    assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);
+    assert!(
+        proxy.peak() <= 16,
+        "2 × 8 reads at most, over all listings: {} at once",
+        proxy.peak()
+    );
+}
+
 #[test]
 fn a_file_without_the_new_keys_sends_no_member_or_permission_request() {
     let env = Env::new(&groups());
-    env.write("groups.yaml", "groups:\n  - id: zeta\n    name: Renamed\n");
+    // (A plan that deletes reads what the lock-out guard needs: see below.)
+    env.write(
+        "groups.yaml",
+        "protected: [adminGroup]\ngroups:\n  - id: zeta\n    name: Renamed\n  - id: alpha\n    parents: [zeta]\n",
+    );
     env.sandbox.reset_stats();
     env.run(&["plan", "--out", "plan.json"]).expect(0);
     env.run(&["apply", "plan.json"]).expect(0);
@@ -243,4 +337,68 @@ fn dump_with_members_and_permissions_then_plan_is_no_changes() {
         "{}\n{dumped}",
         plan.stdout
     );
+}
+
+/// A file of names and parents only reads nothing about members or permissions, yet deleting a
+/// group can take organization `MANAGE` from the token's user: a plan that deletes reads what
+/// the lock-out guard needs (the profile, its groups, organization permissions) and is refused
+/// when the delete would lock it out; a plan that deletes nothing reads none of it.
+#[test]
+fn a_names_only_file_that_deletes_the_token_users_admin_group_is_refused() {
+    use gdgroups_sandbox::{SandboxConfig, parse_seed};
+    let env = Env::with_config(SandboxConfig {
+        token: crate::common::TOKEN.into(),
+        seed: parse_seed(
+            "seed",
+            "\
+groups:
+  - id: adminGroup
+  - id: admins
+    organization: [MANAGE]
+  - id: legacy
+  - id: keep
+users:
+  - {id: admin, groups: [admins]}
+  - {id: bob, groups: [adminGroup]}
+",
+        )
+        .expect("seed"),
+        ..SandboxConfig::default()
+    });
+    env.write(
+        "groups.yaml",
+        "protected: [adminGroup]\ngroups:\n  - id: keep\n  - id: legacy\n",
+    );
+    let refused = env.run(&["plan"]).expect(4);
+    assert!(
+        refused
+            .stderr
+            .contains("locks the token's own user `admin` out"),
+        "{}",
+        refused.stderr
+    );
+    let refused = env.run(&["apply", "--auto-approve"]).expect(4);
+    assert!(refused.stderr.contains("lock"), "{}", refused.stderr);
+    assert!(env.groups().iter().any(|g| g.id == "admins"));
+
+    // Deleting a group the token's user does not administer through is fine.
+    env.write(
+        "groups.yaml",
+        "protected: [adminGroup]\ngroups:\n  - id: keep\n  - id: admins\n",
+    );
+    env.run(&["plan", "--out", "plan.json"]).expect(0);
+    env.run(&["apply", "plan.json"]).expect(0);
+    assert!(!env.groups().iter().any(|g| g.id == "legacy"));
+
+    // A plan that deletes nothing reads nothing of the guard's.
+    env.write(
+        "groups.yaml",
+        "protected: [adminGroup]\ngroups:\n  - id: keep\n    name: Keep\n  - id: admins\n",
+    );
+    env.sandbox.reset_stats();
+    env.run(&["plan"]).expect(0);
+    let stats = env.sandbox.stats();
+    for route in ["/api/v1/profile", "/api/v1/layout/organization/permissions"] {
+        assert_eq!(stats.count("GET", route), 0, "{route}: {stats:?}");
+    }
 }

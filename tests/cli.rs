@@ -226,14 +226,29 @@ fn quiet_and_verbose() {
     assert!(verbose.stderr.contains("ms="), "{}", verbose.stderr);
     assert!(verbose.stderr.contains("trace_id="), "{}", verbose.stderr);
 
-    // `plan -q`: the summary and nothing else (the formats asked for by name stay whole).
+    // `plan -q`: the summary and the next step, one line, the line `--summary-file` writes
+    // (the formats asked for by name stay whole).
     env.write("groups.yaml", "groups:\n  - id: a\n  - id: b\n");
-    let quiet_plan = env.run(&["-q", "plan"]).expect(0);
+    let quiet_plan = env
+        .run(&["-q", "plan", "--summary-file", "summary.txt"])
+        .expect(0);
     assert_eq!(
         quiet_plan.stdout,
-        "Plan: 1 to create, 0 to update, 0 to delete. 1 unchanged, 0 ignored, 1 protected.\n"
+        "Plan: 1 to create, 0 to update, 0 to delete. 1 unchanged, 0 ignored, 1 protected. Next step: apply is ready; no safety flag is needed.\n"
+    );
+    assert_eq!(
+        fs_err::read_to_string(env.path("summary.txt")).expect("summary file"),
+        quiet_plan.stdout
     );
     assert_eq!(quiet_plan.stderr, "");
+    let saved = env.run(&["-q", "plan", "--out", "plan.json"]).expect(0);
+    assert!(
+        saved
+            .stdout
+            .ends_with("Next step: apply is ready: `gdgroups apply plan.json`.\n"),
+        "{}",
+        saved.stdout
+    );
     let json = env.run(&["-q", "plan", "--format", "json"]).expect(0);
     assert!(json.stdout.contains("\"operations\""), "{}", json.stdout);
     // `apply -q`: the final summary only, not the plan.

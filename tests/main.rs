@@ -13,6 +13,7 @@ mod file_schema;
 mod layering;
 mod library;
 mod malformed;
+mod manage_order;
 mod plan_schema;
 mod resilience;
 mod review;

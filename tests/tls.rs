@@ -172,3 +172,72 @@ fn plan_over_https_with_a_private_ca() {
         run.stderr
     );
 }
+
+/// `https://` to a server that speaks plain HTTP (the sandbox without a certificate), and
+/// `http://` to one that speaks TLS: the error says which protocol the server speaks and the URL
+/// to write, at once, without retries, and without the token.
+#[test]
+fn a_url_whose_scheme_the_server_does_not_speak_names_the_other_one() {
+    use gdgroups_sandbox::{Sandbox, SandboxConfig, TlsConfig};
+    let dir = tempfile::tempdir().expect("dir");
+    fs_err::write(dir.path().join("groups.yaml"), "groups:\n  - id: a\n").expect("write");
+    let run_against = |host: &str| {
+        crate::common::run_in(
+            dir.path(),
+            &["-v", "plan"],
+            &[
+                ("GDGROUPS_HOST", host),
+                ("GDGROUPS_TOKEN", crate::common::TOKEN),
+            ],
+        )
+    };
+
+    let plain = Sandbox::spawn(SandboxConfig {
+        token: crate::common::TOKEN.into(),
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox");
+    let address = plain.url().replacen("http://", "", 1);
+    let run = run_against(&format!("https://{address}"));
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "the server at https://{address} does not speak TLS"
+        )) && run
+            .stderr
+            .contains(&format!("write the host as http://{address}")),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("retrying"), "{}", run.stderr);
+    assert!(!run.stderr.contains(crate::common::TOKEN), "{}", run.stderr);
+    assert_eq!(
+        plain.stats().total(),
+        0,
+        "no request reached the server as HTTP"
+    );
+
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+    let tls = TlsConfig::from_pem_files(&fixtures.join("server.pem"), &fixtures.join("server.key"))
+        .expect("tls");
+    let secure = Sandbox::spawn(SandboxConfig {
+        token: crate::common::TOKEN.into(),
+        tls: Some(tls),
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox");
+    let address = secure.url().replacen("https://", "", 1);
+    let run = run_against(&format!("http://{address}"));
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "the server at http://{address} did not answer in HTTP"
+        )) && run
+            .stderr
+            .contains(&format!("write the host as https://{address}")),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("retrying"), "{}", run.stderr);
+    assert!(!run.stderr.contains(crate::common::TOKEN), "{}", run.stderr);
+}

@@ -8,9 +8,10 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::grants;
 use super::request::{Request, Step, push};
+use crate::access::OrganizationPermission;
 use crate::group::Group;
 use crate::live::Live;
-use crate::plan::{Action, Change, Plan};
+use crate::plan::{Action, Change, ManagePaths, Plan};
 
 /// Turns the plan's changes into steps with their dependencies:
 /// creates wait for created parents; an update that adds a parent which could close a cycle
@@ -135,7 +136,80 @@ pub fn steps(plan: &Plan, live: &Live) -> Vec<Step> {
         steps[step].deps = deps;
     }
     grants::steps(plan, &create_step, &mut steps);
+    order_manage(plan, live, &mut steps);
     steps
+}
+
+/// Organization `MANAGE` is given before it is taken away (spec §11), as dependencies: a user
+/// who loses it meets 403 on every write after, so a write that could take it from the token's
+/// own user waits until every write that could give it succeeded (and is skipped when one
+/// failed, rather than lock the rest of the apply out).
+///
+/// - Take: `removeMembers` of the token's user from a group it holds `MANAGE` through (before or
+///   after the plan), a `managePermissions` that revokes `MANAGE` from a group it holds it
+///   through, the delete of such a group (or of an ancestor of one).
+/// - Give: `addMembers` of the token's user to such a group, a `managePermissions` that grants
+///   `MANAGE` to one of the user's groups (after the plan) or an ancestor of one, a `PUT` that
+///   gives one of those a parent.
+///
+/// Also, whoever the token's user is, the delete of a group holding `MANAGE` waits for every
+/// request that grants `MANAGE`, as a revocation does (see [`grants`]): the organization never
+/// loses the groups it is administered through before it has the new ones.
+///
+/// No cycle can come of it: what gives waits only for creates, other organization requests and
+/// updates, never for a removal, a revocation or a delete.
+fn order_manage(plan: &Plan, live: &Live, steps: &mut [Step]) {
+    let manage = OrganizationPermission::Manage;
+    let had = |group: &str| live.access.organization_of(group).contains(&manage);
+    let grants_manage = |request: &Request, to: &dyn Fn(&str) -> bool| {
+        matches!(request, Request::Organization(groups)
+            if groups.iter().any(|(g, after)| after.contains(&manage) && !had(g) && to(g)))
+    };
+    let any_grant: BTreeSet<usize> = (0..steps.len())
+        .filter(|&i| grants_manage(&steps[i].request, &|_| true))
+        .collect();
+    let (mut giving, mut taking) = (BTreeSet::new(), BTreeSet::new());
+    if let Some(paths) = ManagePaths::of(plan, live) {
+        let me = paths.me();
+        for (i, step) in steps.iter().enumerate() {
+            let gives = match &step.request {
+                Request::AddMembers { group, users } => {
+                    users.contains(me) && paths.membership_gives(group)
+                }
+                Request::Update(group) => {
+                    paths.reaches_after(&group.id)
+                        && live
+                            .groups
+                            .get(&group.id)
+                            .is_none_or(|before| !group.parents.is_subset(&before.parents))
+                }
+                request => grants_manage(request, &|g| paths.reaches_after(g)),
+            };
+            let takes = match &step.request {
+                Request::RemoveMembers { group, users } => {
+                    users.contains(me) && paths.membership_gives(group)
+                }
+                Request::Delete(id) => paths.holds_through(id),
+                Request::Organization(groups) => groups
+                    .iter()
+                    .any(|(g, after)| !after.contains(&manage) && had(g) && paths.holds_through(g)),
+                _ => false,
+            };
+            if gives {
+                giving.insert(i);
+            } else if takes {
+                taking.insert(i);
+            }
+        }
+    }
+    for (i, step) in steps.iter_mut().enumerate() {
+        if matches!(&step.request, Request::Delete(id) if had(id)) {
+            step.deps.extend(&any_grant);
+        }
+        if taking.contains(&i) {
+            step.deps.extend(&giving);
+        }
+    }
 }
 
 /// The create steps of those of `ids` that the plan creates.

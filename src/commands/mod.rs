@@ -96,8 +96,9 @@ pub(crate) async fn fresh_plan(
     Ok((client, desired, live, plan))
 }
 
-/// Renders a plan document in the requested format. `-q` leaves one line of the human format
-/// (the summary); the other formats are data that was asked for by name.
+/// Renders a plan document in the requested format. `-q` leaves one line of the human format:
+/// the summary and the next step, the line `--summary-file` writes; the other formats are data
+/// that was asked for by name.
 pub(crate) fn render_document(
     doc: &PlanDocument,
     args: &RenderArgs,
@@ -105,9 +106,10 @@ pub(crate) fn render_document(
     files: render::Files<'_>,
 ) -> String {
     match args.format {
-        Format::Human if out.quiet => {
-            format!("{}\n", render::human::summary(&doc.plan, files.groups))
-        }
+        Format::Human if out.quiet => match &doc.next_step {
+            Some(next) => render::summary_file_line(&doc.plan, next, files),
+            None => format!("{}\n", render::human::summary(&doc.plan, files.groups)),
+        },
         Format::Human => {
             let next = doc
                 .next_step

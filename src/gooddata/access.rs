@@ -77,6 +77,8 @@ struct GroupPermissions {
     workspaces: BTreeMap<String, WorkspaceAccess>,
     data_sources: BTreeMap<String, DataSourceAccess>,
     unrecognized: Vec<Unrecognized>,
+    /// Users per group, when the user-management listing was read and gave every group's.
+    member_counts: Option<BTreeMap<String, u64>>,
 }
 
 /// Organization permissions by assignee.
@@ -123,6 +125,7 @@ impl Client {
             }
             live.unrecognized
                 .extend(p.unrecognized.into_iter().filter(|u| wants(u.facet)));
+            live.member_counts = p.member_counts;
         }
         if let Some(o) = organization {
             live.organization = o.groups;
@@ -171,13 +174,22 @@ impl Client {
     /// lacks it, of each group in `fallback` on its own.
     async fn group_permissions(&self, fallback: &[String]) -> Result<GroupPermissions, ApiError> {
         let listed = self.list_user_management_groups().await?;
+        let member_counts = listed.as_ref().and_then(|items| {
+            items
+                .iter()
+                .map(|g| Some((g.id.clone(), g.user_count?)))
+                .collect::<Option<BTreeMap<String, u64>>>()
+        });
         // A server whose listing leaves the permissions out is asked group by group too.
         let complete = listed.filter(|items| {
             items
                 .iter()
                 .all(|g| g.workspaces.is_some() && g.data_sources.is_some())
         });
-        let mut out = GroupPermissions::default();
+        let mut out = GroupPermissions {
+            member_counts,
+            ..GroupPermissions::default()
+        };
         if let Some(items) = complete {
             for item in items {
                 let assignments = PermissionAssignments {

@@ -77,6 +77,10 @@ pub(crate) struct UserGroupsPage {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct UserGroupItem {
     pub id: String,
+    /// How many users belong to the group: the member counts of deletes, so a plan that needs
+    /// both reads the listing once.
+    #[serde(default)]
+    pub user_count: Option<u64>,
     #[serde(default)]
     pub workspaces: Option<Vec<WorkspaceAssignment>>,
     #[serde(default)]

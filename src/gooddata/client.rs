@@ -25,12 +25,13 @@ const GROUPS: &str = "/api/v1/entities/userGroups";
 /// Page size asked for; a server may answer with smaller pages, which the listing handles.
 pub(super) const PAGE_SIZE: usize = 500;
 /// Writes in flight at once (the steps of an apply) unless `--parallelism` or the library's
-/// settings say otherwise; list pages go [`READS_PER_WRITE`] times as many at once. The one
-/// place the default is written.
+/// settings say otherwise; reads go [`READS_PER_WRITE`] times as many at once, over all the
+/// listings a plan reads side by side together. The one place the default is written.
 pub const DEFAULT_PARALLELISM: u16 = 8;
-/// List pages in flight per unit of parallelism. A read changes nothing and the plan waits on
-/// every page: at 8 pages at once, the 41 pages of 20,000 users took 1 + 5 round trips, over
-/// the 4 a plan may cost (spec §11); at 16, 1 + 3. `--parallelism` still scales both.
+/// Reads (`GET`s) in flight per unit of parallelism: one budget per [`Client`] (and its clones),
+/// shared by every listing, so a plan that reads groups, users, workspaces, data sources and
+/// permissions side by side still has at most this many times `--parallelism` reads out at once.
+/// A read changes nothing and the plan waits on every page, so reads get more than writes.
 pub const READS_PER_WRITE: usize = 2;
 /// How long a request may take in all, retries included, unless configured otherwise.
 pub const DEFAULT_REQUEST_DEADLINE: Duration = Duration::from_secs(300);
@@ -139,6 +140,9 @@ struct Inner {
     request_deadline: Duration,
     max_attempts: u32,
     parallelism: usize,
+    /// The read budget: a `GET` holds a permit while it is on the wire (not while it waits to
+    /// retry), [`READS_PER_WRITE`] × `parallelism` in all.
+    reads: tokio::sync::Semaphore,
     /// No request starts before this instant (set by a 429's `Retry-After`).
     paused_until: Mutex<Option<Instant>>,
 }
@@ -219,6 +223,7 @@ impl Client {
                 request_deadline: config.request_deadline,
                 max_attempts: config.max_attempts.max(1),
                 parallelism: config.parallelism.max(1),
+                reads: tokio::sync::Semaphore::new(config.parallelism.max(1) * READS_PER_WRITE),
                 paused_until: Mutex::new(None),
             }),
         })
@@ -229,7 +234,8 @@ impl Client {
         &self.inner.base
     }
 
-    /// At most this many requests of one listing go out at once.
+    /// How many requests of one listing are queued at once; the read budget
+    /// ([`READS_PER_WRITE`]) decides how many of all listings' are on the wire.
     pub(super) fn parallelism(&self) -> usize {
         self.inner.parallelism * READS_PER_WRITE
     }
@@ -542,6 +548,13 @@ impl Client {
         let mut last: Option<ApiError> = None;
         loop {
             attempt += 1;
+            // A read waits for its turn in the read budget first (the semaphore is never
+            // closed, so acquiring cannot fail); its timeout runs from when it is sent.
+            let permit = if method == Method::GET {
+                self.inner.reads.acquire().await.ok()
+            } else {
+                None
+            };
             self.wait_for_pause(deadline).await;
             let Some(left) = deadline
                 .checked_duration_since(Instant::now())
@@ -567,6 +580,7 @@ impl Client {
                     .body(body.clone());
             }
             let outcome = self.attempt(builder, &request).await;
+            drop(permit);
             let elapsed = started.elapsed();
             let (retry_after, error) = match outcome {
                 Ok(answer) => {
@@ -668,6 +682,13 @@ impl Client {
             return ApiError::Certificate {
                 request: request.to_string(),
                 message: format!("{message} ({hint})"),
+            };
+        }
+        if let Some(message) = wrong_scheme(&self.inner.base, error) {
+            // The server will not start speaking the other protocol: no retries.
+            return ApiError::WrongScheme {
+                request: request.to_string(),
+                message,
             };
         }
         if error.is_connect() {
@@ -785,6 +806,48 @@ fn certificate_hint(error: &(dyn std::error::Error + 'static)) -> Option<&'stati
         }
         _ => None,
     }
+}
+
+/// What to say when the server speaks another protocol than `base`'s scheme, where that shows:
+/// over `https://`, TLS reading a plain-HTTP answer as a record it cannot parse (rustls' "received
+/// corrupt message of type `InvalidContentType`"); over `http://`, an answer that does not start
+/// like HTTP (hyper's "invalid HTTP version parsed": a TLS server's alert, for one).
+fn wrong_scheme(base: &str, error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let (scheme, rest) = base.split_once("://")?;
+    let mut chain: Vec<&(dyn std::error::Error + 'static)> = Vec::new();
+    let mut source = Some(error);
+    while let Some(e) = source {
+        chain.push(e);
+        // As in `certificate_hint`: the `io::Error`s hide rustls' error from `source()`.
+        source = e.source().or_else(|| {
+            e.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .map(|inner| inner as &(dyn std::error::Error + 'static))
+        });
+    }
+    if scheme.eq_ignore_ascii_case("https")
+        && chain.iter().any(|e| {
+            matches!(
+                e.downcast_ref::<rustls::Error>(),
+                Some(rustls::Error::InvalidMessage(_))
+            )
+        })
+    {
+        return Some(format!(
+            "the server at {base} does not speak TLS: its answer is not a TLS record (\"{error}\"), as when it serves plain HTTP. If it does, write the host as http://{rest} (plain http is allowed to loopback hosts; to any other only with --allow-http, as the token then travels in clear)",
+            error = chain.last().map(ToString::to_string).unwrap_or_default(),
+        ));
+    }
+    if scheme.eq_ignore_ascii_case("http")
+        && chain
+            .iter()
+            .any(|e| e.to_string().contains("invalid HTTP version parsed"))
+    {
+        return Some(format!(
+            "the server at {base} did not answer in HTTP (\"invalid HTTP version parsed\"), as when it speaks HTTPS. If it does, write the host as https://{rest}"
+        ));
+    }
+    None
 }
 
 /// Why a connection could not be made, in a few words, and what to check.

@@ -55,6 +55,15 @@ pub enum ApiError {
         /// What TLS said, with what to do.
         message: String,
     },
+    /// The server speaks another protocol than the URL's scheme says: `https://` to a server
+    /// that answers in plain HTTP, or `http://` to one that speaks TLS. Retrying cannot help.
+    #[error("{request}: {message}")]
+    WrongScheme {
+        /// `METHOD path`.
+        request: String,
+        /// What the server speaks, and the URL to write instead.
+        message: String,
+    },
     /// Retrying stopped: another wait would pass the request's deadline.
     #[error("{request}: gave up after {:.0} s of retries (raise --request-deadline to wait longer){}", .after.as_secs_f64(), fmt_last(last.as_deref()))]
     Deadline {
@@ -132,6 +141,7 @@ impl ApiError {
             | ApiError::Unreachable { .. } => true,
             ApiError::Malformed { .. }
             | ApiError::Certificate { .. }
+            | ApiError::WrongScheme { .. }
             | ApiError::InvalidId { .. }
             | ApiError::Deadline { .. } => false,
         }

@@ -40,6 +40,10 @@ pub struct LiveAccess {
     pub user_organization: BTreeMap<String, BTreeSet<OrganizationPermission>>,
     /// The token's own user and its groups, when asked for (the lock-out guard).
     pub token_user: Option<TokenUser>,
+    /// Users per group from the user-management listing, when it was read for workspace or
+    /// data-source permissions and counted every group: the member counts of deletes
+    /// ([`crate::live::Live::member_counts`]), so a plan that needs both reads the listing once.
+    pub member_counts: Option<BTreeMap<String, u64>>,
     /// Permission names the server reported that this version of gdgroups does not know. They are
     /// left out of the sets above; writing a whole set where one sits would drop it, so the plan
     /// must not change such a set without saying so.

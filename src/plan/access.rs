@@ -314,6 +314,100 @@ pub fn lock_out(plan: &Plan, live: &crate::live::Live) -> Result<(), LockOut> {
     Ok(())
 }
 
+/// Through which groups the token's user holds organization `MANAGE`, before and during a plan's
+/// apply: what apply orders its writes by, so that no write takes `MANAGE` from the token's user
+/// before every write that gives it has succeeded (a user without `MANAGE` meets 403 on every
+/// write after). The lock-out guard ([`lock_out`]) checks the end state; this is about the way
+/// there.
+pub(crate) struct ManagePaths<'a> {
+    me: &'a str,
+    access: &'a LiveAccess,
+    before: Before<'a>,
+    after: After<'a>,
+    /// The groups the user is in before the plan, directly or through a child group.
+    in_before: BTreeSet<String>,
+    /// The same after the plan.
+    in_after: BTreeSet<String>,
+}
+
+impl<'a> ManagePaths<'a> {
+    /// `None` when the token's user was not read (nothing was read that could say), or holds
+    /// `MANAGE` itself rather than through a group (no group write takes that away).
+    pub(crate) fn of(plan: &'a Plan, live: &'a crate::live::Live) -> Option<Self> {
+        let access = &live.access;
+        let me = access.token_user.as_ref()?;
+        if access
+            .user_organization
+            .get(&me.id)
+            .is_some_and(|p| p.contains(&OrganizationPermission::Manage))
+        {
+            return None;
+        }
+        let before = Before { live };
+        let after = After::of(plan, live);
+        let in_before = ancestry(&before, &me.groups);
+        let in_after = ancestry(&after, &after.groups_of(&me.id, &me.groups));
+        Some(Self {
+            me: &me.id,
+            access,
+            before,
+            after,
+            in_before,
+            in_after,
+        })
+    }
+
+    /// The token's user.
+    pub(crate) fn me(&self) -> &str {
+        self.me
+    }
+
+    /// Whether a member of `group` holds `MANAGE` through it (the group or one of its ancestors
+    /// holds it), before the plan or after it: adding the user to it gives `MANAGE`, removing
+    /// it can take `MANAGE` away.
+    pub(crate) fn membership_gives(&self, group: &str) -> bool {
+        let one = BTreeSet::from([group.to_string()]);
+        !user_holds(&self.before, &one, self.access).is_empty()
+            || !user_holds(&self.after, &one, self.access).is_empty()
+    }
+
+    /// Whether the user holds `MANAGE` through `group` before the plan: it is one of the user's
+    /// groups or an ancestor of one, and it or one of its ancestors holds `MANAGE`. Deleting it,
+    /// or revoking its `MANAGE`, can take `MANAGE` away.
+    pub(crate) fn holds_through(&self, group: &str) -> bool {
+        self.in_before.contains(group) && self.membership_gives_before(group)
+    }
+
+    /// Whether `group` is one of the user's groups after the plan, or an ancestor of one:
+    /// granting it `MANAGE`, or giving it a parent, can give the user `MANAGE`.
+    pub(crate) fn reaches_after(&self, group: &str) -> bool {
+        self.in_after.contains(group)
+    }
+
+    fn membership_gives_before(&self, group: &str) -> bool {
+        let one = BTreeSet::from([group.to_string()]);
+        !user_holds(&self.before, &one, self.access).is_empty()
+    }
+}
+
+/// `groups` and all their ancestors that exist in `state`.
+fn ancestry(state: &impl State, groups: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut queue: Vec<String> = groups.iter().filter(|g| state.exists(g)).cloned().collect();
+    while let Some(group) = queue.pop() {
+        if !seen.insert(group.clone()) {
+            continue;
+        }
+        queue.extend(
+            state
+                .parents(&group)
+                .into_iter()
+                .filter(|p| state.exists(p)),
+        );
+    }
+    seen
+}
+
 /// A state of the organization as the guard needs it: which groups exist, their parents, their
 /// organization permissions.
 trait State {

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::desired::Mode;
 use crate::group::Group;
 
+pub(crate) use access::ManagePaths;
 pub use access::{AccessChange, Counts, Delta, LockOut, grants, lock_out};
 pub use compute::compute;
 pub use next::{NextStep, next_step};

@@ -208,7 +208,34 @@ pub fn redact(text: &str, env: &Env) -> String {
 /// token may not read, a listing that stops short), without changing the sandbox.
 pub struct Proxy {
     url: String,
+    /// The most requests that were in flight through the proxy at once.
+    peak: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// Every write that passed, in the order they were answered: `METHOD /path → status`.
+    writes: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     _runtime: tokio::runtime::Runtime,
+}
+
+/// Counts a request in flight until dropped, raising the peak.
+struct InFlight {
+    now: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl InFlight {
+    fn enter(
+        now: &std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        peak: &std::sync::atomic::AtomicUsize,
+    ) -> Self {
+        use std::sync::atomic::Ordering::SeqCst;
+        let current = now.fetch_add(1, SeqCst) + 1;
+        peak.fetch_max(current, SeqCst);
+        Self { now: now.clone() }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.now.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// What the proxy answers itself: `Some` for requests it intercepts (by method and path with
@@ -217,6 +244,25 @@ pub type Intercept = dyn Fn(&str, &str) -> Option<axum::response::Response> + Se
 
 impl Proxy {
     pub fn spawn(target: &str, intercept: Box<Intercept>) -> Self {
+        Self::spawn_with(target, intercept, false)
+    }
+
+    /// A proxy that answers every write with 403, as GoodData does, while the token's user does
+    /// not hold organization `MANAGE`: before each write it asks the target for the token's
+    /// profile (`permissions` lists what the user holds, directly or through its groups). The
+    /// sandbox itself does not check permissions; this stands for a server that does. Writes are
+    /// logged in order ([`Proxy::writes`]); run the client at `--parallelism 1` for an exact
+    /// order (a check and its write are not atomic).
+    pub fn manage_gate(target: &str) -> Self {
+        Self::spawn_with(target, Box::new(|_, _| None), true)
+    }
+
+    /// The writes that reached the proxy, in the order they were answered.
+    pub fn writes(&self) -> Vec<String> {
+        self.writes.lock().expect("writes").clone()
+    }
+
+    fn spawn_with(target: &str, intercept: Box<Intercept>, gate: bool) -> Self {
         use axum::body::Body;
         use axum::extract::Request;
         use axum::response::IntoResponse as _;
@@ -228,6 +274,11 @@ impl Proxy {
             .expect("runtime");
         let target = target.trim_end_matches('/').to_string();
         let intercept: std::sync::Arc<Intercept> = intercept.into();
+        let now = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let peak = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (now_in, peak_in) = (now.clone(), peak.clone());
+        let writes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writes_in = writes.clone();
         // Redirects go back to the client, as the API sends them.
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -235,7 +286,10 @@ impl Proxy {
             .expect("client");
         let app = axum::Router::new().fallback(move |request: Request| {
             let (target, intercept, http) = (target.clone(), intercept.clone(), http.clone());
+            let in_flight = InFlight::enter(&now_in, &peak_in);
+            let writes = writes_in.clone();
             async move {
+                let _in_flight = in_flight;
                 let method = request.method().as_str().to_string();
                 let path = request
                     .uri()
@@ -244,6 +298,30 @@ impl Proxy {
                     .to_string();
                 if let Some(answer) = intercept(&method, &path) {
                     return answer;
+                }
+                let write = method != "GET";
+                if gate && write {
+                    let mut profile = http.get(format!("{target}/api/v1/profile"));
+                    if let Some(auth) = request.headers().get("authorization") {
+                        profile = profile.header("authorization", auth.as_bytes());
+                    }
+                    let profile: serde_json::Value = profile
+                        .send()
+                        .await
+                        .expect("the profile")
+                        .json()
+                        .await
+                        .expect("profile JSON");
+                    let manages = profile["permissions"]
+                        .as_array()
+                        .is_some_and(|p| p.iter().any(|p| p == "MANAGE"));
+                    if !manages {
+                        writes
+                            .lock()
+                            .expect("writes")
+                            .push(format!("{method} {path} → 403"));
+                        return problem(403, "the token's user does not hold organization MANAGE");
+                    }
                 }
                 let mut forward = http.request(
                     reqwest::Method::from_bytes(method.as_bytes()).expect("method"),
@@ -258,6 +336,12 @@ impl Proxy {
                     .await
                     .expect("body");
                 let answer = forward.body(body).send().await.expect("the target answers");
+                if write {
+                    writes
+                        .lock()
+                        .expect("writes")
+                        .push(format!("{method} {path} → {}", answer.status().as_u16()));
+                }
                 let mut response =
                     axum::response::Response::builder().status(answer.status().as_u16());
                 for (name, value) in answer.headers() {
@@ -278,12 +362,19 @@ impl Proxy {
         runtime.spawn(async move { axum::serve(listener, app).await });
         Self {
             url,
+            peak,
+            writes,
             _runtime: runtime,
         }
     }
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The most requests that were in flight through the proxy at once so far.
+    pub fn peak(&self) -> usize {
+        self.peak.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
