@@ -117,12 +117,13 @@ fn the_user_management_listing_is_read_once_for_permissions_and_member_counts() 
 
 /// Every listing of a plan that manages every key, read through a server that serves five
 /// entries a page, so each listing has many pages to fetch at once: however many listings run
-/// side by side, at most 2 × parallelism reads are in flight (measured by a proxy in front of the
-/// sandbox).
+/// side by side, at most `READS_PER_WRITE` × parallelism reads are in flight (measured by a proxy
+/// in front of the sandbox).
 #[test]
 fn a_plan_keeps_one_read_budget_across_all_its_listings() {
     use std::fmt::Write as _;
 
+    use gdgroups::gooddata::{DEFAULT_PARALLELISM, READS_PER_WRITE};
     use gdgroups_sandbox::{Faults, SandboxConfig, parse_seed};
     let mut seed = String::from("groups:\n");
     for i in 0..60 {
@@ -159,22 +160,24 @@ fn a_plan_keeps_one_read_budget_across_all_its_listings() {
     );
     let pages = env.sandbox.stats().count("GET", "/api/v1/entities/users");
     assert!(pages >= 12, "the users listing alone has 12 pages: {pages}");
+    let budget = READS_PER_WRITE * 2;
     assert!(
-        proxy.peak() <= 4,
-        "2 × --parallelism 2 reads at most, over all listings: {} at once",
+        proxy.peak() <= budget,
+        "{READS_PER_WRITE} × --parallelism 2 reads at most, over all listings: {} at once",
         proxy.peak()
     );
     assert!(proxy.peak() >= 2, "reads still go side by side");
 
-    // `plan` reads with the default parallelism, 8: 16 at once at most.
+    // `plan` reads with the default parallelism.
+    let budget = READS_PER_WRITE * usize::from(DEFAULT_PARALLELISM);
     let proxy = crate::common::Proxy::spawn(&env.sandbox.url(), Box::new(|_, _| None));
     let plan = env
         .run_with(&["plan"], &[("GDGROUPS_HOST", proxy.url())])
         .expect(0);
     assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);
     assert!(
-        proxy.peak() <= 16,
-        "2 × 8 reads at most, over all listings: {} at once",
+        proxy.peak() <= budget,
+        "{READS_PER_WRITE} × {DEFAULT_PARALLELISM} reads at most, over all listings: {} at once",
         proxy.peak()
     );
 }

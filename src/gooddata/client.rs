@@ -31,8 +31,10 @@ pub const DEFAULT_PARALLELISM: u16 = 8;
 /// Reads (`GET`s) in flight per unit of parallelism: one budget per [`Client`] (and its clones),
 /// shared by every listing, so a plan that reads groups, users, workspaces, data sources and
 /// permissions side by side still has at most this many times `--parallelism` reads out at once.
-/// A read changes nothing and the plan waits on every page, so reads get more than writes.
-pub const READS_PER_WRITE: usize = 2;
+/// A read changes nothing and the plan waits on every page, so reads get more than writes: at 4,
+/// the plan that manages every key over 20,000 users (46 pages of 500) reads in 3 round trips at
+/// the default parallelism, where 2 took 4 and sat on its §11 limit (`BENCHMARKS.md`).
+pub const READS_PER_WRITE: usize = 4;
 /// How long a request may take in all, retries included, unless configured otherwise.
 pub const DEFAULT_REQUEST_DEADLINE: Duration = Duration::from_secs(300);
 /// How many 429 answers one request accepts before giving up.
