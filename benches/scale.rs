@@ -601,9 +601,10 @@ fn plan_case(
         limit: Some(limit),
         peak_mib: None,
         note: format!(
-            "{list} list pages of {page} + {} organization lookup; limit = {waves} round trips (first page, then {} parallel waves of {LIST_PARALLELISM}) + {} (the same plan at 0 ms); CPU per plan: gdgroups {:.0} ms (of it the diff {}), sandbox {:.0} ms",
+            "{list} list pages of {page} + {} organization lookup; limit = {waves} round trips (first page, then {} parallel wave{} of {LIST_PARALLELISM}) + {} (the same plan at 0 ms); CPU per plan: gdgroups {:.0} ms (of it the diff {}), sandbox {:.0} ms",
             stats.total() - list,
             waves - 1,
+            if waves == 2 { "" } else { "s" },
             ms(cpu),
             run.client_cpu_ms,
             ms(run.diff),
