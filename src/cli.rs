@@ -382,7 +382,7 @@ pub struct ApplyArgs {
     /// Apply without asking (needed when there is no terminal).
     #[arg(long)]
     pub auto_approve: bool,
-    /// Writes in flight at once (list pages: twice as many).
+    /// Writes in flight at once (list pages: four times as many).
     #[arg(long, value_name = "N", default_value_t = crate::gooddata::DEFAULT_PARALLELISM, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
     /// Write the per-operation result as JSON.
