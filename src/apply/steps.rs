@@ -156,8 +156,11 @@ pub fn steps(plan: &Plan, live: &Live) -> Vec<Step> {
 /// request that grants `MANAGE`, as a revocation does (see [`grants`]): the organization never
 /// loses the groups it is administered through before it has the new ones.
 ///
-/// No cycle can come of it: what gives waits only for creates, other organization requests and
-/// updates, never for a removal, a revocation or a delete.
+/// - Take, too: a `PUT` that removes, from one of the user's groups (or an ancestor of one), the
+///   parent it holds `MANAGE` through.
+///
+/// No cycle can come of it: a take waits for a give only where the give does not already wait
+/// for that take.
 fn order_manage(plan: &Plan, live: &Live, steps: &mut [Step]) {
     let manage = OrganizationPermission::Manage;
     let had = |group: &str| live.access.organization_of(group).contains(&manage);
@@ -190,26 +193,61 @@ fn order_manage(plan: &Plan, live: &Live, steps: &mut [Step]) {
                     users.contains(me) && paths.membership_gives(group)
                 }
                 Request::Delete(id) => paths.holds_through(id),
+                // A `PUT` that cuts the user's group off the ancestor it holds `MANAGE` through.
+                Request::Update(group) => {
+                    paths.holds_through(&group.id)
+                        && live.groups.get(&group.id).is_some_and(|before| {
+                            before
+                                .parents
+                                .difference(&group.parents)
+                                .any(|p| paths.holds_through(p))
+                        })
+                }
                 Request::Organization(groups) => groups
                     .iter()
                     .any(|(g, after)| !after.contains(&manage) && had(g) && paths.holds_through(g)),
                 _ => false,
             };
+            // A `PUT` that swaps parents can do both: it waits for the other gives, and the
+            // other takes wait for it.
             if gives {
                 giving.insert(i);
-            } else if takes {
+            }
+            if takes {
                 taking.insert(i);
             }
         }
     }
-    for (i, step) in steps.iter_mut().enumerate() {
+    for step in steps.iter_mut() {
         if matches!(&step.request, Request::Delete(id) if had(id)) {
             step.deps.extend(&any_grant);
         }
-        if taking.contains(&i) {
-            step.deps.extend(&giving);
+    }
+    // A take waits for every give, except a give that itself waits for the take (a parent
+    // removed before another group may take a parent that would close a cycle): the server's
+    // rule comes first, and such an edge would stall both.
+    for &take in &taking {
+        for &give in &giving {
+            if !depends_on(steps, give, take) {
+                steps[take].deps.insert(give);
+            }
         }
     }
+}
+
+/// Whether step `from` waits, directly or through other steps, for step `on`.
+fn depends_on(steps: &[Step], from: usize, on: usize) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut queue = vec![from];
+    while let Some(i) = queue.pop() {
+        if i == on {
+            return true;
+        }
+        if seen.insert(i) {
+            queue.extend(steps[i].deps.iter().copied());
+        }
+    }
+    false
 }
 
 /// The create steps of those of `ids` that the plan creates.

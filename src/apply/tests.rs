@@ -23,6 +23,9 @@ struct Fake {
     rng: Mutex<u64>,
     /// Members and permissions, as the API holds them.
     access: Mutex<crate::live::LiveAccess>,
+    /// The token's user, when writes need organization `MANAGE` as on the real server: once it
+    /// holds `MANAGE` through no group, every write is refused with 403.
+    admin: Option<String>,
 }
 
 /// splitmix64: a tiny seeded generator, so a failing seed replays exactly.
@@ -46,7 +49,46 @@ impl Fake {
             log: Mutex::new(Vec::new()),
             rng: Mutex::new(seed),
             access: Mutex::new(crate::live::LiveAccess::default()),
+            admin: None,
         }
+    }
+
+    /// 403 when the token's user ([`Fake::admin`]) no longer holds organization `MANAGE`
+    /// through a group it is in (directly, or through a group's ancestors).
+    fn authorized(&self) -> Result<(), ApiError> {
+        let Some(admin) = &self.admin else {
+            return Ok(());
+        };
+        let groups = self.groups.lock().unwrap();
+        let access = self.access.lock().unwrap();
+        let mut queue: Vec<&str> = access
+            .members
+            .iter()
+            .filter(|(g, users)| users.contains(admin) && groups.contains_key(g.as_str()))
+            .map(|(g, _)| g.as_str())
+            .collect();
+        let mut seen = BTreeSet::new();
+        while let Some(g) = queue.pop() {
+            if !seen.insert(g) {
+                continue;
+            }
+            if access
+                .organization_of(g)
+                .contains(&crate::access::OrganizationPermission::Manage)
+            {
+                return Ok(());
+            }
+            if let Some(group) = groups.get(g) {
+                queue.extend(group.parents.iter().map(String::as_str));
+            }
+        }
+        self.log.lock().unwrap().push("403: locked out".into());
+        Err(ApiError::Status {
+            request: "X".into(),
+            status: 403,
+            detail: Some(format!("{admin} no longer holds organization MANAGE")),
+            trace_id: Some("t".into()),
+        })
     }
 
     /// Refuses a write of members or permissions naming `group` when it does not exist (the
@@ -104,6 +146,7 @@ impl Fake {
 impl Target for Fake {
     async fn create(&self, group: &Group) -> Result<(), ApiError> {
         self.latency().await;
+        self.authorized()?;
         self.log
             .lock()
             .unwrap()
@@ -118,6 +161,7 @@ impl Target for Fake {
     }
     async fn update(&self, group: &Group) -> Result<(), ApiError> {
         self.latency().await;
+        self.authorized()?;
         self.log
             .lock()
             .unwrap()
@@ -132,6 +176,7 @@ impl Target for Fake {
     }
     async fn delete(&self, id: &str) -> Result<(), ApiError> {
         self.latency().await;
+        self.authorized()?;
         self.log.lock().unwrap().push(format!("delete {id}"));
         if self.fail.contains(id) {
             return Self::refuse(id, "injected");
@@ -157,6 +202,7 @@ impl Target for Fake {
         add: bool,
     ) -> Result<(), ApiError> {
         self.latency().await;
+        self.authorized()?;
         let verb = if add { "addMembers" } else { "removeMembers" };
         self.log
             .lock()
@@ -180,6 +226,7 @@ impl Target for Fake {
         assign: bool,
     ) -> Result<(), ApiError> {
         self.latency().await;
+        self.authorized()?;
         let verb = if assign { "assign" } else { "revoke" };
         let targets: Vec<&String> = grant
             .workspaces
@@ -222,6 +269,7 @@ impl Target for Fake {
         groups: &BTreeMap<String, BTreeSet<crate::access::OrganizationPermission>>,
     ) -> Result<(), ApiError> {
         self.latency().await;
+        self.authorized()?;
         self.log
             .lock()
             .unwrap()
@@ -641,6 +689,8 @@ proptest! {
 mod access {
     use std::collections::{BTreeMap, BTreeSet};
     use std::fmt::Write as _;
+
+    use proptest::prelude::*;
 
     use super::{Fake, Quiet, runtime};
     use crate::access::{
@@ -1158,5 +1208,110 @@ mod access {
             ]
         );
         assert!(fake.log.lock().unwrap().is_empty());
+    }
+
+    /// One group of [`manage_case`]: whether it exists, its parents (among earlier groups),
+    /// whether the token's user is a member, whether it holds organization `MANAGE`.
+    type Slot = (bool, Vec<bool>, bool, bool);
+
+    fn slots() -> impl Strategy<Value = Vec<Slot>> {
+        prop::collection::vec(
+            (
+                any::<bool>(),
+                prop::collection::vec(any::<bool>(), 5),
+                any::<bool>(),
+                any::<bool>(),
+            ),
+            5,
+        )
+    }
+
+    /// Groups `g4`…`g0` (parents only among higher numbers, so creation order contradicts
+    /// the alphabetical one), from `slots`, with the token's user `u00` in some of them.
+    fn manage_state(slots: &[Slot]) -> (Vec<Group>, BTreeSet<String>, BTreeSet<String>) {
+        let id = |i: usize| format!("g{}", 4 - i);
+        let mut groups = Vec::new();
+        let (mut mine, mut managing) = (BTreeSet::new(), BTreeSet::new());
+        for (i, (exists, parents, member, manage)) in slots.iter().enumerate() {
+            if !exists {
+                continue;
+            }
+            let mut group = Group::new(id(i));
+            group.parents = (0..i)
+                .filter(|&p| parents[p] && slots[p].0)
+                .map(id)
+                .collect();
+            groups.push(group);
+            if *member {
+                mine.insert(id(i));
+            }
+            if *manage {
+                managing.insert(id(i));
+            }
+        }
+        (groups, mine, managing)
+    }
+
+    proptest! {
+        // Most random states give the user no MANAGE or plan a lock-out, and are skipped.
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            max_global_rejects: 100_000,
+            ..ProptestConfig::default()
+        })]
+
+        /// Whatever the plan does to the groups the token's user administers through (moves
+        /// it between groups, re-parents, deletes, grants and revokes `MANAGE`), apply gives
+        /// before it takes: against a server that refuses every write once the user holds
+        /// `MANAGE` through no group, a plan the lock-out guard lets through completes, and the
+        /// step graph has no cycle (a cycle would leave steps skipped).
+        #[test]
+        fn apply_never_locks_the_token_user_out_midway(
+            before in slots(),
+            after in slots(),
+            seed in any::<u64>(),
+        ) {
+            let (live_groups, mine, managing) = manage_state(&before);
+            let mut org = live(&live_groups);
+            for g in &mine {
+                org.access.members.entry(g.clone()).or_default().insert("u00".into());
+            }
+            for g in &managing {
+                org.access.organization.insert(g.clone(), BTreeSet::from([O::Manage]));
+            }
+            org.access.token_user = Some(crate::live::TokenUser {
+                id: "u00".into(),
+                groups: mine.clone(),
+            });
+            let fake = Fake {
+                admin: Some("u00".into()),
+                ..Fake::seeded(&live_groups, &[], seed)
+            };
+            // The user must hold MANAGE through a group before the plan.
+            *fake.access.lock().unwrap() = org.access.clone();
+            prop_assume!(fake.authorized().is_ok());
+
+            let (want_groups, want_mine, want_managing) = manage_state(&after);
+            let mut yaml = String::from("groups:\n");
+            for g in &want_groups {
+                let parents: Vec<&str> = g.parents.iter().map(String::as_str).collect();
+                let members = if want_mine.contains(&g.id) { "[u00]" } else { "[]" };
+                let organization = if want_managing.contains(&g.id) { "[MANAGE]" } else { "[]" };
+                let _ = write!(
+                    yaml,
+                    "  - id: {}\n    parents: [{}]\n    members: {members}\n    organization: {organization}\n",
+                    g.id,
+                    parents.join(", ")
+                );
+            }
+            prop_assume!(!want_groups.is_empty());
+            let planned = plan(&desired(&yaml), &org);
+            prop_assume!(crate::plan::lock_out(&planned, &org).is_ok());
+
+            let report = apply_with(&planned, &org, &fake);
+            let log = fake.log.lock().unwrap().clone();
+            prop_assert!(report.is_complete(), "{report:?}\n{yaml}\n{log:#?}");
+            prop_assert!(fake.authorized().is_ok(), "{yaml}\n{log:#?}");
+        }
     }
 }
