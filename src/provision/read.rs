@@ -13,8 +13,9 @@ use crate::plan::{Action, Plan, PlanOptions, compute};
 
 /// The live groups and, for `facets`, members and permissions, read side by side. The
 /// bootstrap group is left unknown, and member counts too unless the permission listing gave
-/// them (it is the listing they are read from): [`plan`] reads them when the plan needs them. `permission_groups` are the groups whose permissions are read one by one where the
-/// server lacks the user-management listing.
+/// them (it is the listing they are read from): [`plan`] reads them when the plan needs them.
+/// `permission_groups` are the groups whose permissions are read one by one where the server
+/// lacks the user-management listing.
 pub async fn groups_and_access(
     client: &Client,
     facets: Facets,
@@ -41,9 +42,9 @@ pub async fn groups_and_access(
 /// the organization entity is not read and the bootstrap group stays unknown (no delete is
 /// possible, so none is held for it); otherwise it is read, with the member counts when something
 /// is deleted, and the plan computed again. Member counts are read only for a plan with deletes,
-/// and not at all when the permission listing already gave them: one read of that listing per plan.
-/// A plan that deletes also reads what the lock-out guard needs when the file's facets did not
-/// (see `lock_out_reads`).
+/// and not at all when the permission listing already gave them: one read of that listing per
+/// plan. A plan that deletes also reads what the lock-out guard needs when the file's facets
+/// did not (see `lock_out_reads`).
 pub async fn plan(
     client: &Client,
     desired: &Desired,
